@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vp_svq: top-level entry points. See README.md.
+#
+#   make            build vp_svq.ko against KDIR and the samples/ client
+#   make check      every test harness; ends with "N passed, M failed"
+#   make demo       QEMU guest, narrated: device created, config shown, traffic
+#   make e2e        the QEMU end-to-end harness alone
+#
+# KDIR defaults to the running kernel's build directory; the harnesses pass
+# Debian's 6.12 headers themselves.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
+
+.PHONY: all module client clean deps e2e demo check
+
+all: module client
+
+module:
+	$(MAKE) -C $(KDIR) M=$(DRV_DIR) modules
+
+client:
+	$(MAKE) -C samples/vhost_vdpa_client
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(DRV_DIR) clean
+	-$(MAKE) -C samples/vhost_vdpa_client clean
+
+deps:
+	scripts/install-deps.sh
+
+e2e:
+	scripts/e2e.sh
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh

@@ -19,7 +19,7 @@ DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
 all: module client
 
 module:
-	$(MAKE) -C $(KDIR) M=$(DRV_DIR) modules
+	$(MAKE) -C $(KDIR) M=$(DRV_DIR) CONFIG_VP_SVQ=m modules
 
 client:
 	$(MAKE) -C samples/vhost_vdpa_client

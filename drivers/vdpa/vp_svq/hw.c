@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq: register access to the virtio function beyond what the
+ * vp_modern_* helpers give: bounded reset, device-specific config space
+ * with natural access widths, and what the device offers at probe.
+ */
+
+#include <linux/bitops.h>
+#include <linux/iopoll.h>
+#include <linux/minmax.h>
+#include <linux/unaligned.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "vp_svq.h"
+
+/* How long a device may take to complete a reset (virtio 1.x 2.1.1). */
+#define VP_SVQ_RESET_TIMEOUT_MS		1000
+#define VP_SVQ_RESET_POLL_US		100
+
+/* A config read retried this often without a stable generation fails. */
+#define VP_SVQ_CONFIG_READ_RETRIES	16
+
+/**
+ * vp_svq_hw_reset() - reset the device and wait until it has completed
+ * @parent: the function
+ *
+ * Writes 0 to device_status and polls until the device reads back 0, as
+ * the virtio spec requires before the function is configured again.
+ * May sleep.
+ *
+ * Return: 0, or -ETIMEDOUT when the device did not complete in time.
+ */
+int vp_svq_hw_reset(struct vp_svq_parent *parent)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	u8 status;
+	int ret;
+
+	vp_modern_set_status(mdev, 0);
+	ret = read_poll_timeout(vp_modern_get_status, status, !status,
+				VP_SVQ_RESET_POLL_US,
+				VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC,
+				false, mdev);
+	if (ret)
+		dev_err(parent->dev,
+			"device did not complete reset in %u ms (status 0x%02x)\n",
+			VP_SVQ_RESET_TIMEOUT_MS, status);
+	return ret;
+}
+
+/*
+ * Copy device config bytes with the access width of the field they belong
+ * to: 32-bit for aligned 32-bit chunks, 16-bit for aligned 16-bit ones.
+ */
+static void vp_svq_hw_copy_config(void __iomem *base, unsigned int offset,
+				  u8 *buf, unsigned int len)
+{
+	while (len) {
+		if (len >= 4 && IS_ALIGNED(offset, 4)) {
+			put_unaligned_le32(ioread32(base + offset), buf);
+			offset += 4;
+			buf += 4;
+			len -= 4;
+		} else if (len >= 2 && IS_ALIGNED(offset, 2)) {
+			put_unaligned_le16(ioread16(base + offset), buf);
+			offset += 2;
+			buf += 2;
+			len -= 2;
+		} else {
+			*buf = ioread8(base + offset);
+			offset++;
+			buf++;
+			len--;
+		}
+	}
+}
+
+/**
+ * vp_svq_hw_read_config() - read the device-specific config space
+ * @parent: the function
+ * @offset: first byte
+ * @buf: destination
+ * @len: bytes to read
+ *
+ * Bytes beyond the device's config space read as zero. The read is
+ * repeated until config_generation is stable around it.
+ */
+void vp_svq_hw_read_config(struct vp_svq_parent *parent, unsigned int offset,
+			   void *buf, unsigned int len)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	unsigned int avail = 0;
+	unsigned int tries;
+	u32 gen;
+
+	memset(buf, 0, len);
+	if (offset < mdev->device_len)
+		avail = min_t(size_t, len, mdev->device_len - offset);
+	if (!avail || !mdev->device)
+		return;
+
+	for (tries = 0; tries < VP_SVQ_CONFIG_READ_RETRIES; tries++) {
+		gen = vp_modern_generation(mdev);
+		vp_svq_hw_copy_config(mdev->device, offset, buf, avail);
+		if (gen == vp_modern_generation(mdev))
+			return;
+	}
+	dev_warn_ratelimited(parent->dev,
+			     "config space kept changing during %u reads\n",
+			     VP_SVQ_CONFIG_READ_RETRIES);
+}
+
+/**
+ * vp_svq_hw_write_config() - write the device-specific config space
+ * @parent: the function
+ * @offset: first byte
+ * @buf: source
+ * @len: bytes to write; bytes beyond the device's config space are dropped
+ */
+void vp_svq_hw_write_config(struct vp_svq_parent *parent, unsigned int offset,
+			    const void *buf, unsigned int len)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	const u8 *p = buf;
+	unsigned int i;
+
+	if (!mdev->device || offset >= mdev->device_len)
+		return;
+	len = min_t(size_t, len, mdev->device_len - offset);
+	for (i = 0; i < len; i++)
+		iowrite8(p[i], mdev->device + offset + i);
+}
+
+/**
+ * vp_svq_hw_cvq_index() - index of the control queue
+ * @features: negotiated (or offered) features
+ * @max_vqp: max_virtqueue_pairs of the config space in question
+ *
+ * Return: 2 * @max_vqp with VIRTIO_NET_F_MQ or VIRTIO_NET_F_RSS, else 2.
+ */
+u16 vp_svq_hw_cvq_index(u64 features, u16 max_vqp)
+{
+	if (features & (BIT_ULL(VIRTIO_NET_F_MQ) | BIT_ULL(VIRTIO_NET_F_RSS)))
+		return 2 * max_vqp;
+	return 2;
+}
+
+static u16 vp_svq_hw_config16(struct vp_svq_parent *parent,
+			      unsigned int offset)
+{
+	__le16 v;
+
+	vp_svq_hw_read_config(parent, offset, &v, sizeof(v));
+	return le16_to_cpu(v);
+}
+
+#define VP_SVQ_NET_MAX_VQP \
+	offsetof(struct virtio_net_config, max_virtqueue_pairs)
+#define VP_SVQ_NET_MTU	offsetof(struct virtio_net_config, mtu)
+
+/* The net config the device reports; checked against its queue count. */
+static int vp_svq_hw_probe_net(struct vp_svq_parent *parent)
+{
+	u64 features = parent->device_features;
+	u16 needed;
+
+	parent->max_vqp = 1;
+	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
+		parent->max_vqp = vp_svq_hw_config16(parent, VP_SVQ_NET_MAX_VQP);
+	if (features & BIT_ULL(VIRTIO_NET_F_MTU))
+		parent->mtu = vp_svq_hw_config16(parent, VP_SVQ_NET_MTU);
+	if (features & BIT_ULL(VIRTIO_NET_F_MAC))
+		vp_svq_hw_read_config(parent,
+				      offsetof(struct virtio_net_config, mac),
+				      parent->mac, ETH_ALEN);
+
+	needed = 2 * parent->max_vqp;
+	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
+		needed = max_t(u16, needed + 1,
+			       vp_svq_hw_cvq_index(features, parent->max_vqp) + 1);
+	if (!parent->max_vqp || parent->num_queues < needed) {
+		dev_err(parent->dev,
+			"device reports %u queue pairs but has %u queues (needs %u)\n",
+			parent->max_vqp, parent->num_queues, needed);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vp_svq_hw_probe() - learn what the device offers
+ * @parent: the function; @parent->mdev must give register access
+ *
+ * Resets the device, then reads its features, queue count and sizes, and
+ * its net config into @parent.
+ *
+ * Return: 0; -ENODEV for a device vp_svq cannot drive (no VERSION_1),
+ * -EINVAL for inconsistent registers, -ETIMEDOUT if the reset hangs.
+ */
+int vp_svq_hw_probe(struct vp_svq_parent *parent)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	u16 i, size;
+	int ret;
+
+	ret = vp_svq_hw_reset(parent);
+	if (ret)
+		return ret;
+
+	parent->device_features = vp_modern_get_features(mdev);
+	if (!(parent->device_features & BIT_ULL(VIRTIO_F_VERSION_1))) {
+		dev_err(parent->dev,
+			"device does not offer VIRTIO_F_VERSION_1 (features 0x%llx)\n",
+			parent->device_features);
+		return -ENODEV;
+	}
+	parent->supported_features = parent->device_features &
+				     ~VP_SVQ_FEATURES_NEVER_OFFERED;
+
+	parent->num_queues = vp_modern_get_num_queues(mdev);
+	if (parent->num_queues < 2) {
+		dev_err(parent->dev, "device has %u queues, a net device needs 2\n",
+			parent->num_queues);
+		return -EINVAL;
+	}
+
+	parent->queue_size_max = U16_MAX;
+	for (i = 0; i < parent->num_queues; i++) {
+		size = vp_modern_get_queue_size(mdev, i);
+		if (!size) {
+			dev_err(parent->dev, "queue %u is not available (size 0)\n", i);
+			return -EINVAL;
+		}
+		parent->queue_size_max = min(parent->queue_size_max, size);
+	}
+
+	return vp_svq_hw_probe_net(parent);
+}

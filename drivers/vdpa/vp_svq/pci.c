@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq: PCI glue. Binds a modern virtio-net PCI function (through
+ * driver_override or new_id: the driver has no static ID table, so it
+ * never takes a function from virtio-pci by itself), maps its registers
+ * and doorbells, provides MSI-X vectors, and registers the function as a
+ * vdpa management device named pci/<BDF>.
+ */
+
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_pci.h>
+
+#include "vp_svq.h"
+
+/**
+ * struct vp_svq_pci - a PCI function bound to vp_svq
+ * @parent: the transport-independent part; first, see vp_svq_pci_of()
+ * @mdev: register mappings of the function
+ * @pdev: the PCI function
+ */
+struct vp_svq_pci {
+	struct vp_svq_parent parent;
+	struct virtio_pci_modern_device mdev;
+	struct pci_dev *pdev;
+};
+
+static struct vp_svq_pci *vp_svq_pci_of(struct vp_svq_parent *parent)
+{
+	return container_of(parent, struct vp_svq_pci, parent);
+}
+
+static int vp_svq_pci_alloc_vectors(struct vp_svq_parent *parent,
+				    unsigned int nvec)
+{
+	int ret = pci_alloc_irq_vectors(vp_svq_pci_of(parent)->pdev, nvec,
+					nvec, PCI_IRQ_MSIX);
+
+	return ret < 0 ? ret : 0;
+}
+
+static void vp_svq_pci_free_vectors(struct vp_svq_parent *parent)
+{
+	pci_free_irq_vectors(vp_svq_pci_of(parent)->pdev);
+}
+
+static int vp_svq_pci_request_vector(struct vp_svq_parent *parent,
+				     unsigned int vector,
+				     irq_handler_t handler, void *data,
+				     const char *name)
+{
+	int irq = pci_irq_vector(vp_svq_pci_of(parent)->pdev, vector);
+
+	if (irq < 0)
+		return irq;
+	return request_irq(irq, handler, 0, name, data);
+}
+
+static void vp_svq_pci_free_vector(struct vp_svq_parent *parent,
+				   unsigned int vector, void *data)
+{
+	free_irq(pci_irq_vector(vp_svq_pci_of(parent)->pdev, vector), data);
+}
+
+static int vp_svq_pci_vector_irq(struct vp_svq_parent *parent,
+				 unsigned int vector)
+{
+	return pci_irq_vector(vp_svq_pci_of(parent)->pdev, vector);
+}
+
+static const struct vp_svq_irq_ops vp_svq_pci_irq_ops = {
+	.alloc_vectors = vp_svq_pci_alloc_vectors,
+	.free_vectors = vp_svq_pci_free_vectors,
+	.request_vector = vp_svq_pci_request_vector,
+	.free_vector = vp_svq_pci_free_vector,
+	.vector_irq = vp_svq_pci_vector_irq,
+};
+
+/* vp_modern_probe() callback: accept virtio-net, refuse anything else. */
+static int vp_svq_pci_device_id(struct pci_dev *pdev)
+{
+	int id;
+
+	if (pdev->vendor != PCI_VENDOR_ID_REDHAT_QUMRANET ||
+	    pdev->device < 0x1000 || pdev->device > 0x107f) {
+		dev_err(&pdev->dev, "%04x:%04x is not a virtio PCI function\n",
+			pdev->vendor, pdev->device);
+		return -ENODEV;
+	}
+	/* Transitional functions carry the virtio ID in the subsystem ID. */
+	id = pdev->device < 0x1040 ? pdev->subsystem_device :
+				     pdev->device - 0x1040;
+	if (id != VIRTIO_ID_NET) {
+		dev_err(&pdev->dev,
+			"virtio device type %d is not a network device: vp_svq drives net only\n",
+			id);
+		return -ENODEV;
+	}
+	return id;
+}
+
+/* Does the function have a virtio 1.x common configuration capability? */
+static bool vp_svq_pci_is_modern(struct pci_dev *pdev)
+{
+	u8 pos, type;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		pci_read_config_byte(pdev,
+				     pos + offsetof(struct virtio_pci_cap, cfg_type),
+				     &type);
+		if (type == VIRTIO_PCI_CAP_COMMON_CFG)
+			return true;
+	}
+	return false;
+}
+
+static void vp_svq_pci_unmap_notify(struct vp_svq_pci *vpci)
+{
+	struct vp_svq_parent *parent = &vpci->parent;
+	u16 i;
+
+	/* Without a whole notify BAR mapping, each doorbell was mapped alone. */
+	if (!vpci->mdev.notify_base)
+		for (i = 0; i < parent->num_queues; i++)
+			if (parent->notify[i].addr)
+				pci_iounmap(vpci->pdev, parent->notify[i].addr);
+	kfree(parent->notify);
+	parent->notify = NULL;
+}
+
+static int vp_svq_pci_map_notify(struct vp_svq_pci *vpci)
+{
+	struct vp_svq_parent *parent = &vpci->parent;
+	struct vp_svq_notify *n;
+	u16 i;
+
+	parent->notify = kcalloc(parent->num_queues, sizeof(*parent->notify),
+				 GFP_KERNEL);
+	if (!parent->notify)
+		return -ENOMEM;
+	parent->notify_size = max_t(u32, vpci->mdev.notify_offset_multiplier,
+				    sizeof(u16));
+
+	for (i = 0; i < parent->num_queues; i++) {
+		n = &parent->notify[i];
+		n->addr = vp_modern_map_vq_notify(&vpci->mdev, i, &n->pa);
+		if (!n->addr) {
+			dev_err(&vpci->pdev->dev,
+				"cannot map the doorbell of queue %u\n", i);
+			vp_svq_pci_unmap_notify(vpci);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int vp_svq_pci_probe(struct pci_dev *pdev,
+			    const struct pci_device_id *id)
+{
+	struct vp_svq_parent *parent;
+	struct vp_svq_pci *vpci;
+	int ret;
+
+	vpci = kzalloc(sizeof(*vpci), GFP_KERNEL);
+	if (!vpci)
+		return -ENOMEM;
+	vpci->pdev = pdev;
+	parent = &vpci->parent;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+
+	if (!vp_svq_pci_is_modern(pdev)) {
+		dev_err(&pdev->dev,
+			"legacy-only virtio function (no virtio 1.x common config capability): not supported\n");
+		ret = -ENODEV;
+		goto err_disable;
+	}
+
+	vpci->mdev.pci_dev = pdev;
+	vpci->mdev.device_id_check = vp_svq_pci_device_id;
+	ret = vp_modern_probe(&vpci->mdev);
+	if (ret)
+		goto err_disable;
+	pci_set_master(pdev);
+
+	ret = pci_msix_vec_count(pdev);
+	if (ret < 1) {
+		dev_err(&pdev->dev, "function has no MSI-X capability: not supported\n");
+		ret = -ENODEV;
+		goto err_remove_modern;
+	}
+	parent->max_vectors = ret;
+	parent->mdev = &vpci->mdev;
+	parent->dev = &pdev->dev;
+	parent->irq_ops = &vp_svq_pci_irq_ops;
+
+	ret = vp_svq_hw_probe(parent);
+	if (ret)
+		goto err_remove_modern;
+	ret = vp_svq_pci_map_notify(vpci);
+	if (ret)
+		goto err_remove_modern;
+
+	pci_set_drvdata(pdev, vpci);
+	ret = vp_svq_mgmt_register(parent);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot register the vdpa management device: %d\n",
+			ret);
+		goto err_unmap_notify;
+	}
+
+	dev_info(&pdev->dev,
+		 "virtio-net: %u queue pairs, %u queues of up to %u entries, %u MSI-X vectors, features 0x%llx; mgmtdev pci/%s\n",
+		 parent->max_vqp, parent->num_queues, parent->queue_size_max,
+		 parent->max_vectors, parent->device_features, pci_name(pdev));
+	return 0;
+
+err_unmap_notify:
+	vp_svq_pci_unmap_notify(vpci);
+err_remove_modern:
+	vp_modern_remove(&vpci->mdev);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(vpci);
+	return ret;
+}
+
+static void vp_svq_pci_remove(struct pci_dev *pdev)
+{
+	struct vp_svq_pci *vpci = pci_get_drvdata(pdev);
+
+	vp_svq_mgmt_unregister(&vpci->parent);
+	vp_svq_hw_reset(&vpci->parent);
+	vp_svq_pci_unmap_notify(vpci);
+	vp_modern_remove(&vpci->mdev);
+	pci_disable_device(pdev);
+	kfree(vpci);
+}
+
+/* Empty: functions are handed over explicitly (driver_override, new_id). */
+static const struct pci_device_id vp_svq_pci_ids[] = {
+	{ 0 },
+};
+
+static struct pci_driver vp_svq_pci_driver = {
+	.name = "vp_svq",
+	.id_table = vp_svq_pci_ids,
+	.probe = vp_svq_pci_probe,
+	.remove = vp_svq_pci_remove,
+};
+module_pci_driver(vp_svq_pci_driver);
+
+MODULE_AUTHOR("The vp_svq developers");
+MODULE_DESCRIPTION("vDPA parent for modern virtio-net PCI functions; bind with: echo vp_svq > /sys/bus/pci/devices/BDF/driver_override, then create devices with 'vdpa dev add name NAME mgmtdev pci/BDF'");
+MODULE_LICENSE("GPL");

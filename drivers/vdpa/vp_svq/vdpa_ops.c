@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq: struct vdpa_config_ops for a hardware data path.
+ *
+ * The client's queue configuration is kept in software and written to the
+ * device when the client sets DRIVER_OK: that is when the negotiated
+ * features tell where the control queue is, and the vDPA device may
+ * expose fewer queue pairs than the function has, so the client's CVQ
+ * index and the device's differ (vp_svq_hw_qid()).
+ */
+
+#include <linux/cache.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+
+#include "vp_svq.h"
+
+/**
+ * vp_svq_hw_qid() - the device queue behind client queue @idx
+ * @dev: the vDPA device
+ * @idx: queue index as the client numbers it
+ *
+ * Return: @idx for a data queue; the device's CVQ index for the client's
+ * CVQ. Meaningful once features are negotiated.
+ */
+u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx)
+{
+	u64 features = dev->driver_features;
+
+	if ((features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+	    idx == vp_svq_hw_cvq_index(features, dev->max_vqp))
+		return vp_svq_hw_cvq_index(features, dev->parent->max_vqp);
+	return idx;
+}
+
+static bool vp_svq_driver_ok(struct vp_svq_dev *dev)
+{
+	return vp_modern_get_status(dev->parent->mdev) &
+	       VIRTIO_CONFIG_S_DRIVER_OK;
+}
+
+static int vp_svq_set_vq_address(struct vdpa_device *vdpa, u16 idx,
+				 u64 desc_area, u64 driver_area,
+				 u64 device_area)
+{
+	struct vp_svq_vq *vq = &vdpa_to_vp_svq(vdpa)->vqs[idx];
+
+	vq->desc_addr = desc_area;
+	vq->driver_addr = driver_area;
+	vq->device_addr = device_area;
+	return 0;
+}
+
+static void vp_svq_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
+{
+	vdpa_to_vp_svq(vdpa)->vqs[idx].num = num;
+}
+
+static u16 vp_svq_get_vq_size(struct vdpa_device *vdpa, u16 idx)
+{
+	return vdpa_to_vp_svq(vdpa)->vqs[idx].num;
+}
+
+static void vp_svq_kick_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	u16 qid = vp_svq_hw_qid(dev, idx);
+
+	vp_iowrite16(qid, dev->parent->notify[qid].addr);
+}
+
+static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
+			     struct vdpa_callback *cb)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	dev->vqs[idx].cb = *cb;
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
+static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+
+	if (vq->ready == ready)
+		return;
+	if (vp_svq_driver_ok(dev)) {
+		/* A running hardware queue cannot be started or stopped alone. */
+		dev_warn_ratelimited(dev->parent->dev,
+				     "%s: vq %u: cannot %s a queue after DRIVER_OK; ignored\n",
+				     dev_name(&vdpa->dev), idx,
+				     ready ? "enable" : "disable");
+		return;
+	}
+	vq->ready = ready;
+}
+
+static bool vp_svq_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
+{
+	return vdpa_to_vp_svq(vdpa)->vqs[idx].ready;
+}
+
+/* The state of a ring nobody has used yet. */
+static void vp_svq_initial_vq_state(struct vp_svq_dev *dev,
+				    struct vdpa_vq_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
+		state->packed.last_avail_counter = 1;
+		state->packed.last_used_counter = 1;
+	}
+}
+
+static int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+			       const struct vdpa_vq_state *state)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vdpa_vq_state initial;
+
+	vp_svq_initial_vq_state(dev, &initial);
+	if (!memcmp(state, &initial, sizeof(initial)))
+		return 0;
+	dev_info_ratelimited(dev->parent->dev,
+			     "%s: vq %u: starting a ring at a non-initial index is not supported\n",
+			     dev_name(&vdpa->dev), idx);
+	return -EOPNOTSUPP;
+}
+
+static int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
+			       struct vdpa_vq_state *state)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+
+	/* Once the device runs a ring, its position cannot be read back. */
+	if (vp_svq_driver_ok(dev))
+		return -EOPNOTSUPP;
+	vp_svq_initial_vq_state(dev, state);
+	return 0;
+}
+
+static struct vdpa_notification_area
+vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vp_svq_parent *parent = dev->parent;
+	struct vdpa_notification_area area;
+
+	area.addr = parent->notify[vp_svq_hw_qid(dev, idx)].pa;
+	area.size = parent->notify_size;
+	return area;
+}
+
+static int vp_svq_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
+{
+	return vp_svq_irq_of_vq(vdpa_to_vp_svq(vdpa), idx);
+}
+
+static u32 vp_svq_get_vq_align(struct vdpa_device *vdpa)
+{
+	return SMP_CACHE_BYTES;
+}
+
+static u32 vp_svq_get_vq_group(struct vdpa_device *vdpa, u16 idx)
+{
+	return 0;
+}
+
+static u64 vp_svq_get_device_features(struct vdpa_device *vdpa)
+{
+	return vdpa_to_vp_svq(vdpa)->offered_features;
+}
+
+static int vp_svq_set_driver_features(struct vdpa_device *vdpa, u64 features)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	u64 extra = features & ~dev->offered_features;
+
+	if (extra) {
+		dev_err_ratelimited(dev->parent->dev,
+				    "%s: client asked for features 0x%llx that were not offered\n",
+				    dev_name(&vdpa->dev), extra);
+		return -EINVAL;
+	}
+	dev->driver_features = features;
+	vp_modern_set_features(dev->parent->mdev, features);
+	return 0;
+}
+
+static u64 vp_svq_get_driver_features(struct vdpa_device *vdpa)
+{
+	return vdpa_to_vp_svq(vdpa)->driver_features;
+}
+
+static void vp_svq_set_config_cb(struct vdpa_device *vdpa,
+				 struct vdpa_callback *cb)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	dev->config_cb = *cb;
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
+static u16 vp_svq_get_vq_num_max(struct vdpa_device *vdpa)
+{
+	return vdpa_to_vp_svq(vdpa)->parent->queue_size_max;
+}
+
+static u32 vp_svq_get_device_id(struct vdpa_device *vdpa)
+{
+	return VIRTIO_ID_NET;
+}
+
+static u32 vp_svq_get_vendor_id(struct vdpa_device *vdpa)
+{
+	return vdpa_to_vp_svq(vdpa)->parent->mdev->id.vendor;
+}
+
+static u8 vp_svq_get_status(struct vdpa_device *vdpa)
+{
+	return vp_modern_get_status(vdpa_to_vp_svq(vdpa)->parent->mdev);
+}
+
+/* A queue the client made ready must fit the device before it runs. */
+static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	u16 max = dev->parent->queue_size_max;
+	bool packed = dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED);
+
+	if (!vq->num || vq->num > max || (!packed && !is_power_of_2(vq->num))) {
+		dev_err(dev->parent->dev,
+			"%s: vq %u: size %u is not a valid %s ring size (max %u)\n",
+			dev_name(&dev->vdpa.dev), idx, vq->num,
+			packed ? "packed" : "split", max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Write size and addresses of every ready queue to the device. */
+static int vp_svq_program_vqs(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u16 idx, qid;
+	int ret;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		struct vp_svq_vq *vq = &dev->vqs[idx];
+
+		if (!vq->ready)
+			continue;
+		ret = vp_svq_check_vq(dev, idx);
+		if (ret)
+			return ret;
+		qid = vp_svq_hw_qid(dev, idx);
+		vp_modern_set_queue_size(mdev, qid, vq->num);
+		vp_modern_queue_address(mdev, qid, vq->desc_addr,
+					vq->driver_addr, vq->device_addr);
+	}
+	return 0;
+}
+
+static void vp_svq_enable_vqs(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if (dev->vqs[idx].ready)
+			vp_modern_set_queue_enable(dev->parent->mdev,
+						   vp_svq_hw_qid(dev, idx), true);
+}
+
+/* Bring the client's queues up on the device, just before DRIVER_OK. */
+static int vp_svq_start(struct vp_svq_dev *dev)
+{
+	int ret;
+
+	ret = vp_svq_program_vqs(dev);
+	if (ret)
+		return ret;
+	ret = vp_svq_irq_setup(dev);
+	if (ret)
+		return ret;
+	vp_svq_enable_vqs(dev);
+	return 0;
+}
+
+static int vp_svq_reset(struct vdpa_device *vdpa)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	unsigned long flags;
+	int ret;
+	u16 i;
+
+	ret = vp_svq_hw_reset(dev->parent);
+	vp_svq_irq_teardown(dev);
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	for (i = 0; i < dev->nvqs; i++)
+		memset(&dev->vqs[i].cb, 0, sizeof(dev->vqs[i].cb));
+	memset(&dev->config_cb, 0, sizeof(dev->config_cb));
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+
+	for (i = 0; i < dev->nvqs; i++) {
+		struct vp_svq_vq *vq = &dev->vqs[i];
+
+		vq->desc_addr = 0;
+		vq->driver_addr = 0;
+		vq->device_addr = 0;
+		vq->num = 0;
+		vq->ready = false;
+	}
+	dev->driver_features = 0;
+	return ret;
+}
+
+static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u8 old = vp_modern_get_status(mdev);
+
+	if (!status) {
+		vp_svq_reset(vdpa);
+		return;
+	}
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && vp_svq_start(dev)) {
+		dev_err(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
+			dev_name(&vdpa->dev));
+		status = (status & ~VIRTIO_CONFIG_S_DRIVER_OK) |
+			 VIRTIO_CONFIG_S_FAILED;
+	}
+	vp_modern_set_status(mdev, status);
+}
+
+static size_t vp_svq_get_config_size(struct vdpa_device *vdpa)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+
+	return min_t(size_t, dev->parent->mdev->device_len,
+		     sizeof(struct virtio_net_config));
+}
+
+static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
+			      void *buf, unsigned int len)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	size_t size = vp_svq_get_config_size(vdpa);
+	struct virtio_net_config cfg;
+
+	memset(buf, 0, len);
+	if (offset >= size)
+		return;
+	len = min_t(size_t, len, size - offset);
+
+	/* The device's view, with what this vDPA device exposes on top. */
+	vp_svq_hw_read_config(dev->parent, 0, &cfg, size);
+	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC))
+		ether_addr_copy(cfg.mac, dev->mac);
+	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MQ))
+		cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, dev->max_vqp);
+	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MTU))
+		cfg.mtu = __cpu_to_virtio16(true, dev->mtu);
+	memcpy(buf, (u8 *)&cfg + offset, len);
+}
+
+static void vp_svq_set_config(struct vdpa_device *vdpa, unsigned int offset,
+			      const void *buf, unsigned int len)
+{
+	vp_svq_hw_write_config(vdpa_to_vp_svq(vdpa)->parent, offset, buf, len);
+}
+
+static u32 vp_svq_get_generation(struct vdpa_device *vdpa)
+{
+	return vp_modern_generation(vdpa_to_vp_svq(vdpa)->parent->mdev);
+}
+
+static void vp_svq_free(struct vdpa_device *vdpa)
+{
+	kfree(vdpa_to_vp_svq(vdpa)->vqs);
+}
+
+const struct vdpa_config_ops vp_svq_vdpa_ops = {
+	.set_vq_address		= vp_svq_set_vq_address,
+	.set_vq_num		= vp_svq_set_vq_num,
+	.kick_vq		= vp_svq_kick_vq,
+	.set_vq_cb		= vp_svq_set_vq_cb,
+	.set_vq_ready		= vp_svq_set_vq_ready,
+	.get_vq_ready		= vp_svq_get_vq_ready,
+	.set_vq_state		= vp_svq_set_vq_state,
+	.get_vq_state		= vp_svq_get_vq_state,
+	.get_vq_notification	= vp_svq_get_vq_notification,
+	.get_vq_irq		= vp_svq_get_vq_irq,
+	.get_vq_size		= vp_svq_get_vq_size,
+	.get_vq_align		= vp_svq_get_vq_align,
+	.get_vq_group		= vp_svq_get_vq_group,
+	.get_device_features	= vp_svq_get_device_features,
+	.set_driver_features	= vp_svq_set_driver_features,
+	.get_driver_features	= vp_svq_get_driver_features,
+	.set_config_cb		= vp_svq_set_config_cb,
+	.get_vq_num_max		= vp_svq_get_vq_num_max,
+	.get_device_id		= vp_svq_get_device_id,
+	.get_vendor_id		= vp_svq_get_vendor_id,
+	.get_status		= vp_svq_get_status,
+	.set_status		= vp_svq_set_status,
+	.reset			= vp_svq_reset,
+	.get_config_size	= vp_svq_get_config_size,
+	.get_config		= vp_svq_get_config,
+	.set_config		= vp_svq_set_config,
+	.get_generation		= vp_svq_get_generation,
+	.free			= vp_svq_free,
+};

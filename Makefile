@@ -6,6 +6,8 @@
 #   make check      every test harness; ends with "N passed, M failed"
 #   make demo       QEMU guest, narrated: device created, config shown, traffic
 #   make e2e        the QEMU end-to-end harness alone
+#   make kunit      KUnit suites in UML against the device model
+#   make coverage   line coverage of drivers/vdpa/vp_svq from a KUnit run
 #
 # KDIR defaults to the running kernel's build directory; the harnesses pass
 # Debian's 6.12 headers themselves.
@@ -14,7 +16,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
 
-.PHONY: all module client clean deps e2e demo check
+.PHONY: all module client clean deps e2e demo check kunit coverage
 
 all: module client
 
@@ -39,3 +41,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+kunit:
+	scripts/kunit.sh
+
+coverage:
+	scripts/coverage.sh

@@ -1,0 +1,947 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdpa-client: bring up a vhost-vdpa net device the way QEMU does and prove
+ * its data path with one ARP exchange.
+ *
+ *   probe      SET_OWNER, backend features, device id, features, vq count,
+ *              config, IOVA range, max queue size
+ *   negotiate  ACKNOWLEDGE|DRIVER, SET_FEATURES, FEATURES_OK
+ *   map        one DMA region (rings + buffers) through the IOTLB
+ *   rings      RX (vq 0) and TX (vq 1): num, addr, base, kick, call, enable
+ *   run        DRIVER_OK, RX buffers, ARP request on TX, wait for the reply
+ *   teardown   reset (status 0), IOTLB invalidate
+ *
+ * Exit status: 0 reply seen, 1 no reply (data path), 2 any other failure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "net.h"
+#include "ring.h"
+#include "util.h"
+#include "vhost.h"
+
+#define EXIT_NO_REPLY	1
+#define EXIT_ERROR	2
+
+#define RX_VQ		0
+#define TX_VQ		1
+#define DATA_ASID	0
+
+#define BUF_SLOT	2048	/* one packet buffer, header included */
+#define RX_BUF_LEN	(NET_HDR_LEN + ETH_FRAME_MAX)	/* 1526 */
+#define MAX_SEEN	8	/* RX frames remembered for the timeout report */
+#define MAX_PRINTED	16	/* RX frames printed unless --verbose */
+
+#define SZ_2M		(2ULL << 20)
+
+struct options {
+	const char *path;
+	uint8_t mac[6];
+	bool have_mac;
+	uint32_t ip;		/* network byte order */
+	uint32_t target;	/* network byte order */
+	double timeout;		/* seconds */
+	unsigned int retries;
+	unsigned int queue_size;
+	uint64_t iova_base;
+	bool have_iova_base;
+	bool late_enable;
+	bool verbose;
+};
+
+struct client {
+	struct options opt;
+	struct vdpa_dev dev;
+	bool opened;
+	bool status_touched;	/* reset needed before exit */
+
+	uint64_t backend_offered;
+	uint64_t features_offered;
+	uint64_t features;
+	uint32_t nvqs;
+	uint16_t vq_max;
+	uint64_t iova_first;
+	uint64_t iova_last;
+	struct net_config cfg;
+	uint8_t mac[6];
+
+	struct dma_region mem;
+	struct split_vq rx;
+	struct split_vq tx;
+	uint8_t *rx_bufs;	/* vq_size slots of BUF_SLOT bytes */
+	uint8_t *tx_bufs;
+
+	unsigned int tx_sent;
+	unsigned int tx_done;
+	unsigned int rx_frames;
+	unsigned int rx_bad;
+	struct frame_info seen[MAX_SEEN];
+	unsigned int nseen;
+	bool got_reply;
+	uint8_t reply_mac[6];
+};
+
+static const struct option long_opts[] = {
+	{ "mac", required_argument, NULL, 'm' },
+	{ "ip", required_argument, NULL, 'i' },
+	{ "target", required_argument, NULL, 't' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "queue-size", required_argument, NULL, 'q' },
+	{ "iova-base", required_argument, NULL, 'b' },
+	{ "late-enable", no_argument, NULL, 'L' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [options] /dev/vhost-vdpa-N\n"
+		"\n"
+		"Bring up a vhost-vdpa virtio-net device as QEMU does (owner, backend\n"
+		"features, feature negotiation, IOTLB-mapped rings, DRIVER_OK), send an\n"
+		"ARP request on TX queue 1 and wait for the reply on RX queue 0, then\n"
+		"reset the device and unmap.\n"
+		"\n"
+		"Options:\n"
+		"  -m, --mac XX:XX:XX:XX:XX:XX  source MAC (default: the device config's)\n"
+		"  -i, --ip A.B.C.D             sender IPv4 address (default 10.0.2.15)\n"
+		"  -t, --target A.B.C.D         address to resolve (default 10.0.2.2)\n"
+		"  -T, --timeout SEC            wait this long for the reply (default 5)\n"
+		"  -r, --retries N              resend the request up to N times, spread\n"
+		"                               over the timeout (default 4)\n"
+		"  -q, --queue-size N           ring size, a power of two (default 256,\n"
+		"                               capped at the device maximum)\n"
+		"  -b, --iova-base ADDR         IOVA of the DMA region (default: start of\n"
+		"                               the device's IOVA range rounded up to 2 MiB,\n"
+		"                               never 0)\n"
+		"  -L, --late-enable            enable the vrings after DRIVER_OK, as\n"
+		"                               QEMU >= 8.2 does (default: before)\n"
+		"  -v, --verbose                print every received frame\n"
+		"  -h, --help                   this text\n"
+		"\n"
+		"Exit status: 0 ARP reply seen, 1 no reply before the timeout,\n"
+		"2 any other failure (the failing ioctl and errno are printed).\n",
+		prog);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || end == s || *end || *s == '-') ? -EINVAL : 0;
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*ip = a.s_addr;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	uint64_t v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	parse_ip("10.0.2.15", &o->ip);
+	parse_ip("10.0.2.2", &o->target);
+	o->timeout = 5.0;
+	o->retries = 4;
+	o->queue_size = 256;
+
+	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:Lvh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (net_parse_mac(optarg, o->mac)) {
+				fail("--mac: bad MAC '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->have_mac = true;
+			break;
+		case 'i':
+			if (parse_ip(optarg, &o->ip)) {
+				fail("--ip: bad address '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 't':
+			if (parse_ip(optarg, &o->target)) {
+				fail("--target: bad address '%s'\n",
+				     optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'T':
+			errno = 0;
+			o->timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || o->timeout <= 0 ||
+			    o->timeout > 3600) {
+				fail("--timeout: bad value '%s'\n",
+				     optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'r':
+			if (parse_u64(optarg, &v) || v > 1000) {
+				fail("--retries: bad value '%s'\n",
+				     optarg);
+				return -EINVAL;
+			}
+			o->retries = (unsigned int)v;
+			break;
+		case 'q':
+			if (parse_u64(optarg, &v) || !v || v > 32768 ||
+			    (v & (v - 1))) {
+				fail("--queue-size: '%s' is not a power of two in 1..32768\n",
+				     optarg);
+				return -EINVAL;
+			}
+			o->queue_size = (unsigned int)v;
+			break;
+		case 'b':
+			if (parse_u64(optarg, &v) || (v & 0xfff)) {
+				fail("--iova-base: '%s' is not a 4 KiB aligned address\n",
+				     optarg);
+				return -EINVAL;
+			}
+			o->iova_base = v;
+			o->have_iova_base = true;
+			break;
+		case 'L':
+			o->late_enable = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		default:
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	o->path = argv[optind];
+	return 0;
+}
+
+/* Add `bits` to the device status and check that they stuck. */
+static int status_add(struct client *c, uint8_t bits, const char *what)
+{
+	char buf[96];
+	uint8_t status;
+	int ret;
+
+	ret = vdpa_get_status(&c->dev, &status);
+	if (ret)
+		return ret;
+	c->status_touched = true;
+	ret = vdpa_set_status(&c->dev, status | bits);
+	if (ret)
+		return ret;
+	ret = vdpa_get_status(&c->dev, &status);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_SET_STATUS %s: status now 0x%02x (%s)", what, status,
+	    vdpa_status_str(status, buf, sizeof(buf)));
+	if ((status & bits) != bits) {
+		fail("device did not accept status %s (0x%02x): reads 0x%02x\n",
+		     what, bits, status);
+		return -EIO;
+	}
+	if (status & (VIRTIO_CONFIG_S_FAILED | VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		fail("device status 0x%02x after %s: %s\n", status,
+		     what, vdpa_status_str(status, buf, sizeof(buf)));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* " (no F_X)" when a config field's feature is not offered */
+static const char *no_feature(uint64_t features, unsigned int bit)
+{
+	if (features & (1ULL << bit))
+		return "";
+	switch (bit) {
+	case VIRTIO_NET_F_MAC:
+		return " (no F_MAC)";
+	case VIRTIO_NET_F_MQ:
+		return " (no F_MQ)";
+	case VIRTIO_NET_F_MTU:
+		return " (no F_MTU)";
+	default:
+		return " (feature not offered)";
+	}
+}
+
+static int probe(struct client *c)
+{
+	uint64_t want_backend, features;
+	uint32_t id, groups, nas, cfg_size;
+	uint8_t cfgbuf[sizeof(struct virtio_net_config)];
+	char buf[512], mac[18];
+	const char *link;
+	uint8_t status;
+	int ret;
+
+	ret = vdpa_open(&c->dev, c->opt.path);
+	if (ret)
+		return ret;
+	c->opened = true;
+	say("open %s: fd %d", c->opt.path, c->dev.fd);
+
+	ret = vdpa_set_owner(&c->dev);
+	if (ret)
+		return ret;
+	say("VHOST_SET_OWNER: ok");
+
+	ret = vdpa_get_backend_features(&c->dev, &c->backend_offered);
+	if (ret)
+		return ret;
+	say("VHOST_GET_BACKEND_FEATURES: 0x%llx (%s)",
+	    (unsigned long long)c->backend_offered,
+	    vdpa_backend_features_str(c->backend_offered, buf, sizeof(buf)));
+	if (!(c->backend_offered & (1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2))) {
+		fail("backend does not offer IOTLB_MSG_V2\n");
+		return -EOPNOTSUPP;
+	}
+	want_backend = c->backend_offered &
+		       (1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2 |
+			1ULL << VHOST_BACKEND_F_IOTLB_BATCH);
+	ret = vdpa_set_backend_features(&c->dev, want_backend);
+	if (ret)
+		return ret;
+	say("VHOST_SET_BACKEND_FEATURES: 0x%llx (%s)",
+	    (unsigned long long)want_backend,
+	    vdpa_backend_features_str(want_backend, buf, sizeof(buf)));
+
+	ret = vdpa_get_device_id(&c->dev, &id);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_DEVICE_ID: %u%s", id, id == 1 ? " (net)" : "");
+	if (id != 1) {
+		fail("device id %u is not virtio-net (1)\n", id);
+		return -ENODEV;
+	}
+
+	ret = vdpa_get_features(&c->dev, &c->features_offered);
+	if (ret)
+		return ret;
+	say("VHOST_GET_FEATURES: 0x%016llx (%s)",
+	    (unsigned long long)c->features_offered,
+	    net_features_str(c->features_offered, buf, sizeof(buf)));
+	features = c->features_offered;
+
+	ret = vdpa_get_vqs_count(&c->dev, &c->nvqs);
+	if (ret)
+		return ret;
+	ret = vdpa_get_group_num(&c->dev, &groups);
+	if (ret)
+		return ret;
+	ret = vdpa_get_as_num(&c->dev, &nas);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_VQS_COUNT: %u (groups %u, address spaces %u)",
+	    c->nvqs, groups, nas);
+	if (c->nvqs < 2) {
+		fail("device has %u virtqueues, need RX and TX\n",
+		     c->nvqs);
+		return -ENODEV;
+	}
+
+	/*
+	 * The vdpa core takes a config read before SET_FEATURES as a legacy
+	 * driver and sets features 0 first; SET_FEATURES below overrides it.
+	 */
+	ret = vdpa_get_config_size(&c->dev, &cfg_size);
+	if (ret)
+		return ret;
+	if (cfg_size > sizeof(cfgbuf))
+		cfg_size = sizeof(cfgbuf);
+	if (cfg_size) {
+		ret = vdpa_get_config(&c->dev, 0, cfgbuf, cfg_size);
+		if (ret)
+			return ret;
+	}
+	net_config_parse(cfgbuf, cfg_size, &c->cfg);
+	if (!(features & (1ULL << VIRTIO_NET_F_STATUS)))
+		link = " (no F_STATUS)";
+	else if (c->cfg.status & VIRTIO_NET_S_LINK_UP)
+		link = " (link up)";
+	else
+		link = " (link down)";
+	say("VHOST_VDPA_GET_CONFIG: %u bytes: mac %s%s, status 0x%x%s, max_vq_pairs %u%s, mtu %u%s",
+	    cfg_size, net_mac_str(c->cfg.mac, mac, sizeof(mac)),
+	    no_feature(features, VIRTIO_NET_F_MAC), c->cfg.status, link,
+	    c->cfg.max_virtqueue_pairs, no_feature(features, VIRTIO_NET_F_MQ),
+	    c->cfg.mtu, no_feature(features, VIRTIO_NET_F_MTU));
+
+	ret = vdpa_get_iova_range(&c->dev, &c->iova_first, &c->iova_last);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_IOVA_RANGE: 0x%llx-0x%llx",
+	    (unsigned long long)c->iova_first,
+	    (unsigned long long)c->iova_last);
+
+	ret = vdpa_get_vring_num(&c->dev, &c->vq_max);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_VRING_NUM: max queue size %u", c->vq_max);
+	if (!c->vq_max) {
+		fail("device reports a maximum queue size of 0\n");
+		return -ENODEV;
+	}
+
+	/* vhost-vdpa resets the device on open; a non-zero status is odd. */
+	ret = vdpa_get_status(&c->dev, &status);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_STATUS: 0x%02x (%s)", status,
+	    vdpa_status_str(status, buf, sizeof(buf)));
+	if (status) {
+		c->status_touched = true;
+		ret = vdpa_set_status(&c->dev, 0);
+		if (ret)
+			return ret;
+		say("VHOST_VDPA_SET_STATUS 0: reset a device found running");
+	}
+	return 0;
+}
+
+static int negotiate(struct client *c)
+{
+	const uint64_t required = 1ULL << VIRTIO_F_VERSION_1 |
+				  1ULL << VIRTIO_F_ACCESS_PLATFORM;
+	const uint64_t optional = 1ULL << VIRTIO_NET_F_MAC |
+				  1ULL << VIRTIO_NET_F_STATUS;
+	char buf[512];
+	int ret;
+
+	if ((c->features_offered & required) != required) {
+		fail("device lacks required features: %s\n",
+		     net_features_str(required & ~c->features_offered, buf,
+				      sizeof(buf)));
+		return -EOPNOTSUPP;
+	}
+
+	ret = status_add(c, VIRTIO_CONFIG_S_ACKNOWLEDGE, "ACKNOWLEDGE");
+	if (ret)
+		return ret;
+	ret = status_add(c, VIRTIO_CONFIG_S_DRIVER, "DRIVER");
+	if (ret)
+		return ret;
+
+	c->features = required | (c->features_offered & optional);
+	ret = vdpa_set_features(&c->dev, c->features);
+	if (ret)
+		return ret;
+	say("VHOST_SET_FEATURES: 0x%016llx (%s)",
+	    (unsigned long long)c->features,
+	    net_features_str(c->features, buf, sizeof(buf)));
+
+	return status_add(c, VIRTIO_CONFIG_S_FEATURES_OK, "FEATURES_OK");
+}
+
+static size_t ring_footprint(unsigned int num)
+{
+	/* desc + avail + used of a split ring, plus alignment slack */
+	return 16 * num + (6 + 2 * num) + (6 + 8 * num) + 3 * 64;
+}
+
+static int map_memory(struct client *c, unsigned int num)
+{
+	/* two rings, then RX and TX buffers each page aligned */
+	size_t size = 2 * ring_footprint(num) + 2 * 4096 +
+		      2 * (size_t)num * BUF_SLOT;
+	uint64_t base;
+	int ret;
+
+	size = (size + 4095) & ~(size_t)4095;
+	if (c->opt.have_iova_base) {
+		base = c->opt.iova_base;
+	} else {
+		base = (c->iova_first + SZ_2M - 1) & ~(SZ_2M - 1);
+		if (base < c->iova_first)	/* wrapped */
+			base = c->iova_first;
+		if (!base)
+			base = SZ_2M;	/* keep IOVA 0 unmapped */
+	}
+	if (base < c->iova_first || base > c->iova_last ||
+	    size - 1 > c->iova_last - base) {
+		fail("IOVA 0x%llx+0x%zx is outside the device range 0x%llx-0x%llx\n",
+		     (unsigned long long)base, size,
+		     (unsigned long long)c->iova_first,
+		     (unsigned long long)c->iova_last);
+		return -ERANGE;
+	}
+
+	ret = dma_reserve_memlock(size + 65536);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		say("RLIMIT_MEMLOCK raised to %zu bytes (vhost-vdpa pins mapped pages)",
+		    size + 65536);
+
+	ret = dma_region_create(&c->mem, size, base);
+	if (ret)
+		return ret;
+
+	ret = dma_region_map(&c->dev, &c->mem, DATA_ASID);
+	if (ret)
+		return ret;
+	say("VHOST_IOTLB_UPDATE%s: asid %u iova 0x%llx-0x%llx -> va %p (%zu KiB, RW)",
+	    c->dev.backend_features & (1ULL << VHOST_BACKEND_F_IOTLB_BATCH) ?
+	    " (in BATCH_BEGIN/END)" : "", DATA_ASID,
+	    (unsigned long long)c->mem.iova,
+	    (unsigned long long)(c->mem.iova + c->mem.size - 1),
+	    (void *)c->mem.va, c->mem.size >> 10);
+	return 0;
+}
+
+static int setup_vq(struct client *c, struct split_vq *vq, unsigned int index,
+		    unsigned int num, const char *name)
+{
+	struct vdpa_vring_cfg cfg;
+	int ret;
+
+	ret = split_vq_init(vq, &c->mem, index, (uint16_t)num, 0);
+	if (ret)
+		return ret;
+	split_vq_vring_cfg(vq, &cfg);
+	ret = vdpa_vring_setup(&c->dev, &cfg);
+	if (ret)
+		return ret;
+	say("vq %u %s: VHOST_SET_VRING_NUM/ADDR/BASE/KICK/CALL: num %u, desc 0x%llx avail 0x%llx used 0x%llx, base %u, kick fd %d, call fd %d",
+	    index, name, cfg.num, (unsigned long long)cfg.desc_iova,
+	    (unsigned long long)cfg.driver_iova,
+	    (unsigned long long)cfg.device_iova, cfg.base, cfg.kick_fd,
+	    cfg.call_fd);
+	return 0;
+}
+
+static int enable_vqs(struct client *c)
+{
+	int ret;
+
+	ret = vdpa_set_vring_enable(&c->dev, RX_VQ, true);
+	if (ret)
+		return ret;
+	ret = vdpa_set_vring_enable(&c->dev, TX_VQ, true);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_SET_VRING_ENABLE 1: vq %u, vq %u", RX_VQ, TX_VQ);
+	return 0;
+}
+
+static int setup_queues(struct client *c)
+{
+	unsigned int num = c->opt.queue_size;
+	int ret;
+
+	while (num > c->vq_max)
+		num >>= 1;
+	if (num != c->opt.queue_size)
+		say("queue size %u capped to %u (device max %u)",
+		    c->opt.queue_size, num, c->vq_max);
+	/* each request gets its own TX slot: never reuse one in flight */
+	if (c->opt.retries > num - 1) {
+		say("retries %u capped to %u by the queue size",
+		    c->opt.retries, num - 1);
+		c->opt.retries = num - 1;
+	}
+
+	ret = map_memory(c, num);
+	if (ret)
+		return ret;
+
+	ret = setup_vq(c, &c->rx, RX_VQ, num, "RX");
+	if (ret)
+		return ret;
+	ret = setup_vq(c, &c->tx, TX_VQ, num, "TX");
+	if (ret)
+		return ret;
+
+	c->rx_bufs = dma_alloc(&c->mem, (size_t)num * BUF_SLOT, 4096);
+	c->tx_bufs = dma_alloc(&c->mem, (size_t)num * BUF_SLOT, 4096);
+	if (!c->rx_bufs || !c->tx_bufs) {
+		fail("DMA region too small for packet buffers\n");
+		return -ENOMEM;
+	}
+
+	if (!c->opt.late_enable) {
+		ret = enable_vqs(c);
+		if (ret)
+			return ret;
+	}
+	ret = status_add(c, VIRTIO_CONFIG_S_DRIVER_OK, "DRIVER_OK");
+	if (ret)
+		return ret;
+	if (c->opt.late_enable)
+		ret = enable_vqs(c);
+	return ret;
+}
+
+static int post_rx(struct client *c, uint8_t *slot)
+{
+	struct vq_buf b = {
+		.iova = dma_iova(&c->mem, slot),
+		.len = RX_BUF_LEN,
+		.device_writable = true,
+	};
+
+	return split_vq_add(&c->rx, &b, 1, slot);
+}
+
+static int fill_rx(struct client *c)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < c->rx.num; i++) {
+		ret = post_rx(c, c->rx_bufs + (size_t)i * BUF_SLOT);
+		if (ret) {
+			fail("RX buffer %u: %s\n", i, strerror(-ret));
+			return ret;
+		}
+	}
+	ret = split_vq_kick(&c->rx);
+	if (ret < 0)
+		return ret;
+	say("RX: posted %u buffers of %u bytes (virtio_net_hdr_v1 + %u), %s",
+	    c->rx.num, (unsigned int)RX_BUF_LEN, ETH_FRAME_MAX,
+	    ret ? "kicked" : "kick suppressed (VRING_USED_F_NO_NOTIFY)");
+	return 0;
+}
+
+static int send_arp(struct client *c)
+{
+	uint8_t *slot = c->tx_bufs + (size_t)(c->tx_sent % c->tx.num) * BUF_SLOT;
+	char ip[INET_ADDRSTRLEN], tgt[INET_ADDRSTRLEN], mac[18];
+	struct vq_buf b;
+	size_t len;
+	int ret;
+
+	memset(slot, 0, NET_HDR_LEN);	/* no offloads: all-zero header */
+	len = net_build_arp_request(slot + NET_HDR_LEN,
+				    BUF_SLOT - NET_HDR_LEN, c->mac, c->opt.ip,
+				    c->opt.target);
+	b.iova = dma_iova(&c->mem, slot);
+	b.len = (uint32_t)(NET_HDR_LEN + len);
+	b.device_writable = false;
+
+	ret = split_vq_add(&c->tx, &b, 1, slot);
+	if (ret) {
+		fail("TX: no room for the ARP request (%u in flight)\n",
+		     split_vq_in_flight(&c->tx));
+		return ret;
+	}
+	ret = split_vq_kick(&c->tx);
+	if (ret < 0)
+		return ret;
+	c->tx_sent++;
+	say("TX: ARP request #%u who-has %s tell %s (%s), %zu bytes + header, %s",
+	    c->tx_sent, net_ip_str(c->opt.target, tgt, sizeof(tgt)),
+	    net_ip_str(c->opt.ip, ip, sizeof(ip)),
+	    net_mac_str(c->mac, mac, sizeof(mac)), len,
+	    ret ? "kicked" : "kick suppressed (VRING_USED_F_NO_NOTIFY)");
+	return 0;
+}
+
+static void print_frame(struct client *c, const struct frame_info *fi)
+{
+	char src[18], dst[18], sha[18], spa[INET_ADDRSTRLEN], tpa[INET_ADDRSTRLEN];
+	char arp[128] = "";
+
+	if (c->rx_frames > MAX_PRINTED && !c->opt.verbose) {
+		if (c->rx_frames == MAX_PRINTED + 1)
+			say("RX: further frames not printed (use --verbose)");
+		return;
+	}
+	if (fi->arp)
+		snprintf(arp, sizeof(arp), ", ARP %s %s%s%s tell %s",
+			 fi->arp_op == 1 ? "request" : fi->arp_op == 2 ? "reply" : "op?",
+			 net_ip_str(fi->arp_spa, spa, sizeof(spa)),
+			 fi->arp_op == 2 ? " is-at " : "",
+			 fi->arp_op == 2 ? net_mac_str(fi->arp_sha, sha, sizeof(sha)) : "",
+			 net_ip_str(fi->arp_tpa, tpa, sizeof(tpa)));
+	say("RX frame %u: %zu bytes, %s -> %s, ethertype 0x%04x (%s)%s",
+	    c->rx_frames, fi->len, net_mac_str(fi->src, src, sizeof(src)),
+	    net_mac_str(fi->dst, dst, sizeof(dst)), fi->ethertype,
+	    net_ethertype_name(fi->ethertype), arp);
+}
+
+/* Drain the RX used ring, look at each frame, give the buffer back. */
+static int handle_rx(struct client *c)
+{
+	unsigned int reposted = 0;
+	struct frame_info fi;
+	void *cookie;
+	uint32_t len;
+	int ret;
+
+	while ((ret = split_vq_get_used(&c->rx, &cookie, &len)) > 0) {
+		uint8_t *slot = cookie;
+
+		c->rx_frames++;
+		if (len < NET_HDR_LEN + ETH_HLEN_ || len > RX_BUF_LEN) {
+			c->rx_bad++;
+			say("RX frame %u: used length %u out of range %zu..%u",
+			    c->rx_frames, len, NET_HDR_LEN + ETH_HLEN_,
+			    (unsigned int)RX_BUF_LEN);
+		} else {
+			net_parse_frame(slot + NET_HDR_LEN, len - NET_HDR_LEN,
+					&fi);
+			if (c->nseen < MAX_SEEN)
+				c->seen[c->nseen++] = fi;
+			print_frame(c, &fi);
+			if (!c->got_reply &&
+			    net_is_arp_reply_from(&fi, c->opt.target)) {
+				c->got_reply = true;
+				memcpy(c->reply_mac, fi.arp_sha, 6);
+			}
+		}
+		ret = post_rx(c, slot);
+		if (ret)
+			return ret;
+		reposted++;
+	}
+	if (ret < 0)
+		return ret;
+	if (reposted) {
+		ret = split_vq_kick(&c->rx);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int handle_tx(struct client *c)
+{
+	void *cookie;
+	uint32_t len;
+	int ret;
+
+	while ((ret = split_vq_get_used(&c->tx, &cookie, &len)) > 0) {
+		c->tx_done++;
+		say("TX: used entry %u (buffer at iova 0x%llx, len %u)",
+		    c->tx_done,
+		    (unsigned long long)dma_iova(&c->mem, cookie), len);
+	}
+	return ret;
+}
+
+static void report_timeout(struct client *c)
+{
+	char ip[INET_ADDRSTRLEN], buf[96];
+	uint8_t status = 0;
+	unsigned int i;
+
+	fprintf(stderr, "no ARP reply from %s within %.1f s\n",
+		net_ip_str(c->opt.target, ip, sizeof(ip)), c->opt.timeout);
+	fprintf(stderr,
+		"  TX: sent %u, completed %u (used idx %u, used flags 0x%x, kicks %lu, calls %lu)\n",
+		c->tx_sent, c->tx_done, split_vq_used_idx(&c->tx),
+		split_vq_used_flags(&c->tx), c->tx.kicks, c->tx.calls);
+	fprintf(stderr,
+		"  RX: %u frames, %u malformed (used idx %u, used flags 0x%x, kicks %lu, calls %lu)\n",
+		c->rx_frames, c->rx_bad, split_vq_used_idx(&c->rx),
+		split_vq_used_flags(&c->rx), c->rx.kicks, c->rx.calls);
+	for (i = 0; i < c->nseen; i++)
+		fprintf(stderr, "  RX frame %u: %zu bytes, ethertype 0x%04x (%s)%s\n",
+			i + 1, c->seen[i].len, c->seen[i].ethertype,
+			net_ethertype_name(c->seen[i].ethertype),
+			c->seen[i].arp ? (c->seen[i].arp_op == 2 ?
+					  " ARP reply" : " ARP request") : "");
+	if (!vdpa_get_status(&c->dev, &status))
+		fprintf(stderr, "  device status 0x%02x (%s)\n", status,
+			vdpa_status_str(status, buf, sizeof(buf)));
+}
+
+/* Returns 0 on a reply, EXIT_NO_REPLY on timeout, negative errno on error. */
+static int run(struct client *c)
+{
+	double interval = c->opt.timeout / (c->opt.retries + 1);
+	double start = now_sec();
+	double deadline = start + c->opt.timeout;
+	double next_send = start;
+	char ip[INET_ADDRSTRLEN], mac[18];
+	struct pollfd pfd[2];
+	int ret;
+
+	ret = fill_rx(c);
+	if (ret)
+		return ret;
+
+	pfd[0].fd = c->rx.call_fd;
+	pfd[1].fd = c->tx.call_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].events = POLLIN;
+
+	for (;;) {
+		double now = now_sec();
+		double wait;
+
+		if (c->got_reply && c->tx_done)
+			break;
+		if (now >= deadline) {
+			report_timeout(c);
+			return EXIT_NO_REPLY;
+		}
+		if (!c->got_reply && now >= next_send &&
+		    c->tx_sent <= c->opt.retries) {
+			ret = send_arp(c);
+			if (ret)
+				return ret;
+			next_send = now + interval;
+		}
+
+		/*
+		 * Sleep until a call or 20 ms, whichever first; the used rings
+		 * are looked at either way, as notifications may be
+		 * suppressed or coalesced.
+		 */
+		wait = deadline - now;
+		if (wait > 0.02)
+			wait = 0.02;
+		if (poll(pfd, 2, (int)(wait * 1000) + 1) < 0 && errno != EINTR) {
+			ret = -errno;
+			fail("poll: %s\n", strerror(-ret));
+			return ret;
+		}
+		split_vq_ack_call(&c->rx);
+		split_vq_ack_call(&c->tx);
+
+		ret = handle_tx(c);
+		if (ret)
+			return ret;
+		ret = handle_rx(c);
+		if (ret)
+			return ret;
+	}
+
+	say("calls: RX %lu, TX %lu; kicks: RX %lu, TX %lu",
+	    c->rx.calls, c->tx.calls, c->rx.kicks, c->tx.kicks);
+	say("ARP reply from %s is at %s",
+	    net_ip_str(c->opt.target, ip, sizeof(ip)),
+	    net_mac_str(c->reply_mac, mac, sizeof(mac)));
+	return 0;
+}
+
+/* Reset, check, unmap, free. Returns 0 or the first error. */
+static int teardown(struct client *c)
+{
+	char buf[96];
+	uint8_t status;
+	int err = 0;
+	int ret;
+
+	if (c->opened && c->status_touched) {
+		ret = vdpa_set_status(&c->dev, 0);
+		if (!ret)
+			ret = vdpa_get_status(&c->dev, &status);
+		if (!ret) {
+			say("VHOST_VDPA_SET_STATUS 0 (reset): status now 0x%02x (%s)",
+			    status, vdpa_status_str(status, buf, sizeof(buf)));
+			if (status) {
+				fail("device status 0x%02x after reset, expected 0\n",
+				     status);
+				ret = -EIO;
+			}
+		}
+		if (ret && !err)
+			err = ret;
+	}
+
+	if (c->opened && c->mem.mapped) {
+		ret = dma_region_unmap(&c->dev, &c->mem);
+		if (!ret)
+			say("VHOST_IOTLB_INVALIDATE: asid %u iova 0x%llx-0x%llx",
+			    c->mem.asid, (unsigned long long)c->mem.iova,
+			    (unsigned long long)(c->mem.iova + c->mem.size - 1));
+		else if (!err)
+			err = ret;
+	}
+
+	split_vq_fini(&c->rx);
+	split_vq_fini(&c->tx);
+	dma_region_destroy(&c->mem);
+	if (c->opened)
+		vdpa_close(&c->dev);
+	c->opened = false;
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct client c;
+	int result, ret;
+
+	memset(&c, 0, sizeof(c));
+	c.dev.fd = -1;
+	c.rx.kick_fd = -1;
+	c.rx.call_fd = -1;
+	c.tx.kick_fd = -1;
+	c.tx.call_fd = -1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	now_sec();
+
+	if (parse_options(argc, argv, &c.opt))
+		return EXIT_ERROR;
+
+	ret = probe(&c);
+	if (!ret) {
+		memcpy(c.mac, c.opt.have_mac ? c.opt.mac : c.cfg.mac, 6);
+		if (!c.opt.have_mac &&
+		    !(c.features_offered & (1ULL << VIRTIO_NET_F_MAC))) {
+			/* locally administered, fixed */
+			static const uint8_t fallback[6] = {
+				0x02, 0x00, 0x00, 0x5e, 0x00, 0x01
+			};
+
+			memcpy(c.mac, fallback, 6);
+			say("no VIRTIO_NET_F_MAC and no --mac: using 02:00:00:5e:00:01");
+		}
+		ret = negotiate(&c);
+	}
+	if (!ret)
+		ret = setup_queues(&c);
+	if (!ret)
+		ret = run(&c);
+
+	if (ret < 0)
+		result = EXIT_ERROR;
+	else
+		result = ret;	/* 0 or EXIT_NO_REPLY */
+
+	ret = teardown(&c);
+	if (ret && result != EXIT_ERROR)
+		result = EXIT_ERROR;
+
+	say("exit %d (%s)", result,
+	    result == 0 ? "ARP reply seen" :
+	    result == EXIT_NO_REPLY ? "no ARP reply" : "error");
+	return result;
+}

@@ -67,9 +67,16 @@ vp_build() {
 	kdir="$(vp_kdir)"
 	mkdir -p "$VP_BUILD"
 	if [ -e "$drv/Makefile" ] || [ -e "$drv/Kbuild" ]; then
+		# Build a copy under .build/: the driver's own tree may be in the
+		# middle of someone's build, and kbuild writes next to the sources.
+		local src="$VP_BUILD/vp_svq-src"
+		rm -rf "$src"
+		mkdir -p "$src"
+		cp -a "$drv"/. "$src"/
+		(cd "$src" && rm -f ./*.o ./*.ko ./*.mod ./*.mod.c ./.*.cmd ./modules.order ./Module.symvers)
 		log "building vp_svq.ko against $kdir"
-		if make -C "$VP_ROOT" module KDIR="$kdir" >"$VP_BUILD/module-build.log" 2>&1; then
-			ko="$drv/vp_svq.ko"
+		if make -C "$VP_ROOT" module KDIR="$kdir" DRV_DIR="$src" >"$VP_BUILD/module-build.log" 2>&1; then
+			ko="$src/vp_svq.ko"
 		else
 			tail -n 30 "$VP_BUILD/module-build.log" >&2
 			VP_BUILD_FAILED+=" vp_svq.ko"

@@ -159,11 +159,42 @@ static u16 vp_svq_hw_config16(struct vp_svq_parent *parent,
 	offsetof(struct virtio_net_config, max_virtqueue_pairs)
 #define VP_SVQ_NET_MTU	offsetof(struct virtio_net_config, mtu)
 
-/* The net config the device reports; checked against its queue count. */
-static int vp_svq_hw_probe_net(struct vp_svq_parent *parent)
+/* Features that decide how many queues a net device has. */
+#define VP_SVQ_DISCOVERY_FEATURES				\
+	(BIT_ULL(VIRTIO_F_VERSION_1) |				\
+	 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |			\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |			\
+	 BIT_ULL(VIRTIO_NET_F_MQ) |				\
+	 BIT_ULL(VIRTIO_NET_F_RSS))
+
+/*
+ * Negotiate the features that shape the queue layout, so that the queue
+ * count and sizes read next are those a client will see: devices may
+ * create queue pairs only once VIRTIO_NET_F_MQ is negotiated (QEMU's
+ * virtio-net does).
+ */
+static int vp_svq_hw_discovery_begin(struct vp_svq_parent *parent)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+	vp_modern_set_status(mdev, status);
+	vp_modern_set_features(mdev, parent->device_features &
+				     VP_SVQ_DISCOVERY_FEATURES);
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		dev_err(parent->dev,
+			"device refused features 0x%llx (FEATURES_OK did not stick)\n",
+			parent->device_features & VP_SVQ_DISCOVERY_FEATURES);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The net config the device reports. */
+static void vp_svq_hw_probe_net(struct vp_svq_parent *parent)
 {
 	u64 features = parent->device_features;
-	u16 needed;
 
 	parent->max_vqp = 1;
 	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
@@ -174,15 +205,36 @@ static int vp_svq_hw_probe_net(struct vp_svq_parent *parent)
 		vp_svq_hw_read_config(parent,
 				      offsetof(struct virtio_net_config, mac),
 				      parent->mac, ETH_ALEN);
+}
 
-	needed = 2 * parent->max_vqp;
+/* Queue count and sizes, checked against the queue pairs of the config. */
+static int vp_svq_hw_probe_queues(struct vp_svq_parent *parent)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	u64 features = parent->device_features;
+	u16 needed = 2 * parent->max_vqp;
+	u16 i, size;
+
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
-		needed = max_t(u16, needed + 1,
-			       vp_svq_hw_cvq_index(features, parent->max_vqp) + 1);
+		needed = vp_svq_hw_cvq_index(features, parent->max_vqp) + 1;
+	parent->num_queues = vp_modern_get_num_queues(mdev);
 	if (!parent->max_vqp || parent->num_queues < needed) {
 		dev_err(parent->dev,
 			"device reports %u queue pairs but has %u queues (needs %u)\n",
 			parent->max_vqp, parent->num_queues, needed);
+		return -EINVAL;
+	}
+
+	parent->data_queue_max = U16_MAX;
+	for (i = 0; i < 2 * parent->max_vqp; i++) {
+		size = vp_modern_get_queue_size(mdev, i);
+		parent->data_queue_max = min(parent->data_queue_max, size);
+	}
+	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
+		parent->cvq_queue_max = vp_modern_get_queue_size(mdev, needed - 1);
+	if (!parent->data_queue_max ||
+	    ((features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) && !parent->cvq_queue_max)) {
+		dev_err(parent->dev, "device has a queue of size 0\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -192,23 +244,23 @@ static int vp_svq_hw_probe_net(struct vp_svq_parent *parent)
  * vp_svq_hw_probe() - learn what the device offers
  * @parent: the function; @parent->mdev must give register access
  *
- * Resets the device, then reads its features, queue count and sizes, and
- * its net config into @parent.
+ * Reads the device's features, negotiates those that shape the queue
+ * layout, reads the net config, the queue count and the queue sizes into
+ * @parent, and leaves the device reset.
  *
  * Return: 0; -ENODEV for a device vp_svq cannot drive (no VERSION_1),
- * -EINVAL for inconsistent registers, -ETIMEDOUT if the reset hangs.
+ * -EIO or -EINVAL for a device that contradicts itself, -ETIMEDOUT if a
+ * reset hangs.
  */
 int vp_svq_hw_probe(struct vp_svq_parent *parent)
 {
-	struct virtio_pci_modern_device *mdev = parent->mdev;
-	u16 i, size;
-	int ret;
+	int ret, reset;
 
 	ret = vp_svq_hw_reset(parent);
 	if (ret)
 		return ret;
 
-	parent->device_features = vp_modern_get_features(mdev);
+	parent->device_features = vp_modern_get_features(parent->mdev);
 	if (!(parent->device_features & BIT_ULL(VIRTIO_F_VERSION_1))) {
 		dev_err(parent->dev,
 			"device does not offer VIRTIO_F_VERSION_1 (features 0x%llx)\n",
@@ -218,22 +270,11 @@ int vp_svq_hw_probe(struct vp_svq_parent *parent)
 	parent->supported_features = parent->device_features &
 				     ~VP_SVQ_FEATURES_NEVER_OFFERED;
 
-	parent->num_queues = vp_modern_get_num_queues(mdev);
-	if (parent->num_queues < 2) {
-		dev_err(parent->dev, "device has %u queues, a net device needs 2\n",
-			parent->num_queues);
-		return -EINVAL;
+	ret = vp_svq_hw_discovery_begin(parent);
+	if (!ret) {
+		vp_svq_hw_probe_net(parent);
+		ret = vp_svq_hw_probe_queues(parent);
 	}
-
-	parent->queue_size_max = U16_MAX;
-	for (i = 0; i < parent->num_queues; i++) {
-		size = vp_modern_get_queue_size(mdev, i);
-		if (!size) {
-			dev_err(parent->dev, "queue %u is not available (size 0)\n", i);
-			return -EINVAL;
-		}
-		parent->queue_size_max = min(parent->queue_size_max, size);
-	}
-
-	return vp_svq_hw_probe_net(parent);
+	reset = vp_svq_hw_reset(parent);
+	return ret ? ret : reset;
 }

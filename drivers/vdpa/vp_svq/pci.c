@@ -215,8 +215,9 @@ static int vp_svq_pci_probe(struct pci_dev *pdev,
 	}
 
 	dev_info(&pdev->dev,
-		 "virtio-net: %u queue pairs, %u queues of up to %u entries, %u MSI-X vectors, features 0x%llx; mgmtdev pci/%s\n",
-		 parent->max_vqp, parent->num_queues, parent->queue_size_max,
+		 "virtio-net: %u queue pairs, %u queues (data up to %u entries, cvq %u), %u MSI-X vectors, features 0x%llx; mgmtdev pci/%s\n",
+		 parent->max_vqp, parent->num_queues, parent->data_queue_max,
+		 parent->cvq_queue_max,
 		 parent->max_vectors, parent->device_features, pci_name(pdev));
 	return 0;
 

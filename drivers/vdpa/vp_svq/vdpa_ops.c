@@ -26,12 +26,33 @@
  */
 u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx)
 {
+	if (vp_svq_is_cvq(dev, idx))
+		return vp_svq_hw_cvq_index(dev->driver_features,
+					   dev->parent->max_vqp);
+	return idx;
+}
+
+/**
+ * vp_svq_is_cvq() - is client queue @idx the control queue?
+ * @dev: the vDPA device
+ * @idx: queue index as the client numbers it
+ *
+ * Return: true for the CVQ under the negotiated features.
+ */
+bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx)
+{
 	u64 features = dev->driver_features;
 
-	if ((features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
-	    idx == vp_svq_hw_cvq_index(features, dev->max_vqp))
-		return vp_svq_hw_cvq_index(features, dev->parent->max_vqp);
-	return idx;
+	return (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+	       idx == vp_svq_hw_cvq_index(features, dev->max_vqp);
+}
+
+/* Largest size client queue @idx accepts. */
+static u16 vp_svq_vq_size_max(struct vp_svq_dev *dev, u16 idx)
+{
+	if (vp_svq_is_cvq(dev, idx))
+		return dev->parent->cvq_queue_max;
+	return dev->parent->data_queue_max;
 }
 
 static bool vp_svq_driver_ok(struct vp_svq_dev *dev)
@@ -57,9 +78,14 @@ static void vp_svq_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
 	vdpa_to_vp_svq(vdpa)->vqs[idx].num = num;
 }
 
+/* The size in use once the device runs, the largest possible before. */
 static u16 vp_svq_get_vq_size(struct vdpa_device *vdpa, u16 idx)
 {
-	return vdpa_to_vp_svq(vdpa)->vqs[idx].num;
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+
+	if (vp_svq_driver_ok(dev))
+		return dev->vqs[idx].num;
+	return vp_svq_vq_size_max(dev, idx);
 }
 
 static void vp_svq_kick_vq(struct vdpa_device *vdpa, u16 idx)
@@ -206,9 +232,12 @@ static void vp_svq_set_config_cb(struct vdpa_device *vdpa,
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
+/* One figure for every queue: per-queue limits are checked at DRIVER_OK. */
 static u16 vp_svq_get_vq_num_max(struct vdpa_device *vdpa)
 {
-	return vdpa_to_vp_svq(vdpa)->parent->queue_size_max;
+	struct vp_svq_parent *parent = vdpa_to_vp_svq(vdpa)->parent;
+
+	return max(parent->data_queue_max, parent->cvq_queue_max);
 }
 
 static u32 vp_svq_get_device_id(struct vdpa_device *vdpa)
@@ -230,7 +259,7 @@ static u8 vp_svq_get_status(struct vdpa_device *vdpa)
 static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_vq *vq = &dev->vqs[idx];
-	u16 max = dev->parent->queue_size_max;
+	u16 max = vp_svq_vq_size_max(dev, idx);
 	bool packed = dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED);
 
 	if (!vq->num || vq->num > max || (!packed && !is_power_of_2(vq->num))) {

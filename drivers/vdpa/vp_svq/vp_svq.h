@@ -70,7 +70,8 @@ struct vp_svq_notify {
  * @device_features: features the device offers
  * @supported_features: features vp_svq offers to vDPA devices
  * @num_queues: hardware queues, control queue included
- * @queue_size_max: largest queue size every hardware queue accepts
+ * @data_queue_max: largest size every data queue accepts
+ * @cvq_queue_max: largest size of the control queue, 0 without one
  * @max_vqp: queue pairs of the device (1 without VIRTIO_NET_F_MQ)
  * @mtu: the device's MTU (VIRTIO_NET_F_MTU), else 0
  * @mac: the device's MAC address (VIRTIO_NET_F_MAC), else zero
@@ -89,7 +90,8 @@ struct vp_svq_parent {
 	u64 device_features;
 	u64 supported_features;
 	u16 num_queues;
-	u16 queue_size_max;
+	u16 data_queue_max;
+	u16 cvq_queue_max;
 	u16 max_vqp;
 	u16 mtu;
 	u8 mac[ETH_ALEN];
@@ -192,6 +194,7 @@ int vp_svq_irq_of_vq(struct vp_svq_dev *dev, u16 idx);
 /* vdpa_ops.c */
 extern const struct vdpa_config_ops vp_svq_vdpa_ops;
 u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx);
 
 /* mgmt.c */
 int vp_svq_mgmt_register(struct vp_svq_parent *parent);

@@ -120,11 +120,13 @@ mgmtdev_exists() { vdpa mgmtdev show 2>/dev/null | grep -q "^pci/$1:"; }
 # live objects, those whose allocation stack went through vp_svq, and those
 # whose stack went through any vDPA/virtio/vhost module. slub_debug=U makes
 # SLUB record a stack per object; debugfs lists them grouped by stack, each
-# group headed by its object count.
+# group headed by its object count. vmap_area is left out: vfree() releases
+# vmap areas lazily, in batches, so its count drifts by hundreds.
 slab_snapshot() {
 	for _c in /sys/kernel/debug/slab/*/alloc_traces; do
 		_name="${_c%/alloc_traces}"
 		_name="${_name##*/}"
+		[ "$_name" = vmap_area ] && continue
 		awk -v c="$_name" '
 			function flush() { if (vp) vps += n; if (vd) vds += n; n = 0; vp = 0; vd = 0 }
 			/^ *[0-9]+ [^ ]/ { flush(); n = $1; all += n }
@@ -132,6 +134,26 @@ slab_snapshot() {
 			/\[(vp_svq|vdpa|virtio_vdpa|virtio_net|vhost|vhost_vdpa|vhost_iotlb)\]/ { vd = 1 }
 			END { flush(); printf "%s %d %d %d\n", c, all, vps, vds }' "$_c" 2>/dev/null
 	done >"$1"
+}
+# slab_stacks FILE: "count<TAB>cache: frame < frame < ..." for every group
+# of live objects with the same allocation stack, to name a leak's origin.
+slab_stacks() {
+	for _c in /sys/kernel/debug/slab/*/alloc_traces; do
+		_name="${_c%/alloc_traces}"
+		_name="${_name##*/}"
+		awk -v c="$_name" '
+			function flush() { if (n) printf "%d\t%s: %s\n", n, c, k; n = 0 }
+			/^ *[0-9]+ [^ ]/ { flush(); n = $1; k = $2; next }
+			{ sub(/^ +/, ""); if ($0 != "") k = k " < " $0 }
+			END { flush() }' "$_c" 2>/dev/null
+	done >"$1"
+}
+# The allocation stacks whose live objects grew by at least $3 from
+# snapshot $1 to $2.
+stack_growth() {
+	awk -F '\t' -v min="$3" 'NR == FNR { b[$2] += $1; next } { a[$2] += $1 }
+		END { for (k in a) if (a[k] - b[k] >= min) printf "+%d %s\n", a[k] - b[k], k }' "$1" "$2" |
+		sort -rn | head -n 5
 }
 # Column sums of a snapshot: "live vp vdpa".
 slab_totals() { awk '{ a += $2; v += $3; d += $4 } END { printf "%d %d %d\n", a, v, d }' "$1"; }
@@ -350,6 +372,7 @@ else
 		secs=$(($(date +%s) - start))
 		settle
 		slab_snapshot /tmp/slab.$round
+		slab_stacks /tmp/stacks.$round
 		if [ $rc = 0 ]; then
 			pass "100 add/del cycles, round $round, with virtio_vdpa bound (${secs}s)"
 		else
@@ -369,6 +392,11 @@ else
 	info "leak check: live slab objects allocated through vp_svq: $vp0 -> $vp1 -> $vp2; through vp_svq/vdpa/virtio/vhost modules: $vd0 -> $vd1 -> $vd2; all live slab objects: $all0 -> $all1 -> $all2; /proc/slabinfo active objects: $info_0 -> $info_2"
 	info "leak check: caches that grew in round 1: $(slab_growth /tmp/slab.0 /tmp/slab.1)"
 	info "leak check: caches that grew in round 2: $(slab_growth /tmp/slab.1 /tmp/slab.2)"
+	# Any allocation stack that gained 50+ live objects in 100 cycles of
+	# round 2 is almost certainly a per-cycle leak: show where it comes from.
+	stack_growth /tmp/stacks.1 /tmp/stacks.2 50 | while read -r line; do
+		info "leak check: stack grown in round 2: $line"
+	done
 	# A per-device leak in the add/del path adds >= 100 objects per round to
 	# the stacks through vp_svq or the vDPA/virtio modules. Allow a few for
 	# objects in flight (RCU, work items) at the moment of the snapshot.

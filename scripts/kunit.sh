@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# KUnit suites of vp_svq in UML, against the device model in kunit/.
+#
+# Installs Debian's linux-source-6.12 when missing, extracts it once under
+# .build/kunit/, links the driver and the tests into that tree, and runs
+# tools/testing/kunit/kunit.py there with kunit/.kunitconfig. The build
+# directory is kept, so reruns are incremental. The last line of output is
+# "N passed, M failed"; the exit status is non-zero on any failure.
+#
+# Environment (used by scripts/coverage.sh):
+#   KUNIT_BUILD_DIR   build directory (default .build/kunit/um)
+#   KUNIT_EXTRA_CONFIG  one more kunitconfig fragment to merge
+#   KUNIT_TIMEOUT     seconds for build and run together (default 2400)
+#   KUNIT_FILTER      kunit.py filter_glob, e.g. 'vp_svq_probe*'
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KSRC_TAR=/usr/src/linux-source-6.12.tar.xz
+KUNIT_DIR="$VP_BUILD/kunit"
+KTREE="$KUNIT_DIR/linux-source-6.12"
+BUILD_DIR="${KUNIT_BUILD_DIR:-$KUNIT_DIR/um}"
+TMO="${KUNIT_TIMEOUT:-2400}"
+LOG="$BUILD_DIR.log"
+
+result() {
+	echo "$1 passed, $2 failed"
+	[ "$2" -eq 0 ]
+	exit
+}
+
+# --- packages ----------------------------------------------------------------
+need=()
+[ -e "$KSRC_TAR" ] || need+=(linux-source-6.12)
+for p in flex bison bc libelf-dev libssl-dev python3 gcc make xz-utils; do
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+		need+=("$p")
+	fi
+done
+if [ "${#need[@]}" -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages ${need[*]}: run as root or install them"
+	log "installing: ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y --no-install-recommends "${need[@]}" ||
+		{ apt-get update && apt-get install -y --no-install-recommends "${need[@]}"; }
+fi
+
+mkdir -p "$KUNIT_DIR"
+# One kernel build at a time on this machine: kunit and coverage share it.
+exec 9>"$KUNIT_DIR/lock"
+if ! flock -n 9; then
+	log "another kunit/coverage build holds $KUNIT_DIR/lock; waiting"
+	flock 9
+fi
+
+# --- the kernel tree, extracted once ------------------------------------------
+if [ ! -e "$KTREE/.vp-extracted" ]; then
+	log "extracting $KSRC_TAR into $KUNIT_DIR (once)"
+	rm -rf "$KTREE" "$KTREE.tmp"
+	mkdir -p "$KTREE.tmp"
+	tar -C "$KTREE.tmp" --strip-components=1 -xf "$KSRC_TAR"
+	touch "$KTREE.tmp/.vp-extracted"
+	mv "$KTREE.tmp" "$KTREE"
+fi
+# kunit.py needs a pristine tree: O= builds refuse a configured source tree.
+[ ! -e "$KTREE/.config" ] || die "$KTREE is not pristine (.config): remove $KTREE"
+
+# Link the sources file by file, not the directory: the driver directory may
+# hold objects of an out-of-tree build, which kbuild would find through
+# VPATH and take for its own.
+link_dir() {
+	local src="$1" dst="$2" f
+	mkdir -p "$dst"
+	find "$dst" -maxdepth 1 -type l -delete
+	for f in "$src"/*.c "$src"/*.h "$src"/Makefile "$src"/Kconfig; do
+		[ -e "$f" ] || continue
+		ln -sfn "$(readlink -f "$f")" "$dst/$(basename "$f")"
+	done
+}
+link_dir "$VP_ROOT/drivers/vdpa/vp_svq" "$KTREE/drivers/vdpa/vp_svq"
+link_dir "$VP_ROOT/kunit" "$KTREE/drivers/vdpa/vp_svq_kunit"
+
+# Hooks into drivers/vdpa, once.
+kc="$KTREE/drivers/vdpa/Kconfig"
+if ! grep -q 'vp_svq/Kconfig' "$kc"; then
+	sed -i 's|^endif # VDPA$|source "drivers/vdpa/vp_svq/Kconfig"\nsource "drivers/vdpa/vp_svq_kunit/Kconfig"\n\nendif # VDPA|' "$kc"
+	grep -q 'vp_svq/Kconfig' "$kc" || die "cannot hook $kc"
+fi
+mk="$KTREE/drivers/vdpa/Makefile"
+if ! grep -q 'vp_svq/' "$mk"; then
+	printf '%s\n' 'obj-$(CONFIG_VP_SVQ) += vp_svq/' \
+		'obj-$(CONFIG_VP_SVQ_KUNIT_TEST) += vp_svq_kunit/' >>"$mk"
+fi
+
+# --- build and run -------------------------------------------------------------
+args=(run --arch=um --build_dir="$BUILD_DIR" --jobs="$(nproc)"
+      --timeout=600 --kunitconfig="$VP_ROOT/kunit/.kunitconfig")
+[ -z "${KUNIT_EXTRA_CONFIG:-}" ] || args+=(--kunitconfig="$KUNIT_EXTRA_CONFIG")
+[ -z "${KUNIT_FILTER:-}" ] || args+=("$KUNIT_FILTER")
+
+log "kunit.py ${args[*]} (log: $LOG)"
+start=$SECONDS
+rc=0
+(cd "$KTREE" && timeout --kill-after=30 "$TMO" python3 tools/testing/kunit/kunit.py "${args[@]}") 2>&1 |
+	tee "$LOG" || rc=$?
+log "kunit.py exited with $rc after $((SECONDS - start)) s"
+
+# "Testing complete. Ran 12 tests: passed: 10, failed: 1, crashed: 1"
+line="$(grep -a 'Testing complete. Ran' "$LOG" | tail -n 1 || true)"
+if [ -z "$line" ]; then
+	log "no test results (build failure or crash before the tests): see $LOG"
+	result 0 1
+fi
+count() { sed -nE "s/.*[ ]$1: ([0-9]+).*/\\1/p" <<<"$line"; }
+total="$(sed -nE 's/.*Ran ([0-9]+) tests.*/\1/p' <<<"$line")"
+passed="$(count passed)"; passed="${passed:-0}"
+skipped="$(count skipped)"; skipped="${skipped:-0}"
+errors="$(count errors)"; errors="${errors:-0}"
+failed=$((total - passed - skipped + errors))
+[ "$skipped" -eq 0 ] || log "$skipped tests skipped"
+# kunit.py failing on its own (timeout, parse error) is a failure too.
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
+result "$passed" "$failed"

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq KUnit: test environments (model + parent + management device)
+ * and the kernel virtio driver the data suites use through virtio_vdpa.
+ */
+
+#include <kunit/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include "vp_svq_test.h"
+
+static atomic_t vpt_env_seq = ATOMIC_INIT(0);
+
+static void vpt_env_cleanup(void *data)
+{
+	struct vpt_env *e = data;
+
+	if (e->registered) {
+		vpt_client_unbind(e);
+		vp_svq_mgmt_unregister(e->parent);
+		vp_svq_hw_reset(e->parent);
+	}
+	vpt_nl_close(&e->nl);
+	if (e->m)
+		vpm_destroy(e->m);
+}
+
+/**
+ * vpt_env_probe() - a model and a vp_svq parent probed on it
+ * @test: the test; cleanup is registered with it
+ * @e: the environment, zeroed by the caller
+ * @cfg: the model's configuration
+ *
+ * Registers the management device when the probe succeeds.
+ *
+ * Return: what vp_svq_hw_probe() or vp_svq_mgmt_register() returned, or
+ * -errno when the environment itself could not be built.
+ */
+int vpt_env_probe(struct kunit *test, struct vpt_env *e,
+		  const struct vpm_config *cfg)
+{
+	char name[16];
+	int ret;
+
+	e->test = test;
+	snprintf(name, sizeof(name), "vpm%d", atomic_inc_return(&vpt_env_seq));
+	snprintf(e->name, sizeof(e->name), "vpt%d", atomic_read(&vpt_env_seq));
+	e->dev = kunit_device_register(test, name);
+	if (IS_ERR(e->dev))
+		return PTR_ERR(e->dev);
+	e->dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	e->dev->dma_mask = &e->dev->coherent_dma_mask;
+
+	e->m = vpm_create(e->dev, cfg);
+	if (IS_ERR(e->m)) {
+		ret = PTR_ERR(e->m);
+		e->m = NULL;
+		return ret;
+	}
+	ret = kunit_add_action_or_reset(test, vpt_env_cleanup, e);
+	if (ret)
+		return ret;
+	e->parent = vpm_attach(e->m);
+	ret = vp_svq_hw_probe(e->parent);
+	if (ret)
+		return ret;
+	ret = vpt_nl_open(&e->nl);
+	if (ret)
+		return ret;
+	ret = vp_svq_mgmt_register(e->parent);
+	if (!ret)
+		e->registered = true;
+	return ret;
+}
+
+/**
+ * vpt_env_new() - an environment that must come up, or the test fails
+ * @test: the test
+ * @cfg: the model's configuration; NULL for vpm_default_config()
+ *
+ * Return: the environment (test-managed memory).
+ */
+struct vpt_env *vpt_env_new(struct kunit *test, const struct vpm_config *cfg)
+{
+	struct vpt_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct vpm_config def;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	if (!cfg) {
+		vpm_default_config(&def);
+		cfg = &def;
+	}
+	KUNIT_ASSERT_EQ(test, vpt_env_probe(test, e, cfg), 0);
+	return e;
+}
+
+/**
+ * vpt_add() - "vdpa dev add name @e->name mgmtdev kunit/<dev> ..."
+ * @e: the environment
+ * @attrs: attributes, NULL for none
+ *
+ * The new device is left without a bus driver (vhost-vdpa or virtio-vdpa
+ * may have taken it at registration, and virtio-vdpa leaves ACKNOWLEDGE
+ * set when it lets go) and reset, as a client starts, so the test can
+ * drive its ops.
+ *
+ * Return: the netlink ack's error.
+ */
+int vpt_add(struct vpt_env *e, const struct vpt_add_attrs *attrs)
+{
+	int ret = vpt_nl_dev_add(&e->nl, dev_name(e->dev), e->name, attrs);
+	struct vdpa_device *vdpa;
+
+	if (ret)
+		return ret;
+	vpt_detach_client(e);
+	vdpa = vpt_vdpa(e);
+	if (vdpa)
+		ret = vdpa->config->reset(vdpa);
+	return ret;
+}
+
+/**
+ * vpt_del() - "vdpa dev del @e->name"
+ * @e: the environment
+ *
+ * Return: the netlink ack's error.
+ */
+int vpt_del(struct vpt_env *e)
+{
+	vpt_client_unbind(e);
+	return vpt_nl_dev_del(&e->nl, e->name);
+}
+
+/**
+ * vpt_vdpa() - the vDPA device on the parent, if any
+ * @e: the environment
+ *
+ * Return: the device or NULL.
+ */
+struct vdpa_device *vpt_vdpa(struct vpt_env *e)
+{
+	struct vdpa_device *vdpa = NULL;
+
+	mutex_lock(&e->parent->lock);
+	if (e->parent->vdev)
+		vdpa = &e->parent->vdev->vdpa;
+	mutex_unlock(&e->parent->lock);
+	return vdpa;
+}
+
+/**
+ * vpt_detach_client() - unbind vhost-vdpa or virtio-vdpa from the device
+ * @e: the environment
+ */
+void vpt_detach_client(struct vpt_env *e)
+{
+	struct vdpa_device *vdpa = vpt_vdpa(e);
+
+	if (vdpa && vdpa->dev.driver)
+		device_release_driver(&vdpa->dev);
+}
+
+/**
+ * vpt_attach_driver() - bind the vDPA device to one bus driver
+ * @e: the environment
+ * @drv: "virtio_vdpa" or "vhost_vdpa"
+ *
+ * Return: 0 when bound, else -errno.
+ */
+int vpt_attach_driver(struct vpt_env *e, const char *drv)
+{
+	struct vdpa_device *vdpa = vpt_vdpa(e);
+	int ret;
+
+	if (!vdpa)
+		return -ENODEV;
+	vpt_detach_client(e);
+	ret = device_set_driver_override(&vdpa->dev, drv);
+	if (ret)
+		return ret;
+	ret = device_attach(&vdpa->dev);
+	device_set_driver_override(&vdpa->dev, NULL);
+	return ret == 1 ? 0 : (ret ?: -ENODEV);
+}
+
+/* --- the test virtio driver ----------------------------------------------- */
+
+static DEFINE_MUTEX(vpt_client_lock);
+static struct vpt_client *vpt_client_armed;
+
+static void vpt_client_cb(struct virtqueue *vq)
+{
+	struct vpt_client *c = vq->vdev->priv;
+
+	atomic_inc(&c->calls[vq->index]);
+	complete(&c->done[vq->index]);
+}
+
+static int vpt_client_probe(struct virtio_device *vdev)
+{
+	struct virtqueue_info info[VPT_MAX_VQS] = {};
+	static const char * const names[] = {
+		"rx0", "tx0", "rx1", "tx1", "rx2", "tx2", "rx3", "tx3",
+		"rx4", "tx4", "rx5", "tx5", "rx6", "tx6", "rx7", "tx7",
+	};
+	struct vpt_client *c;
+	u16 max_vqp = 1;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&vpt_client_lock);
+	c = vpt_client_armed;
+	vpt_client_armed = NULL;
+	mutex_unlock(&vpt_client_lock);
+	if (!c)
+		return -ENODEV;
+
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_MQ))
+		max_vqp = virtio_cread16(vdev, offsetof(struct virtio_net_config,
+							max_virtqueue_pairs));
+	if (!max_vqp || max_vqp > VPM_MAX_VQP)
+		return -EINVAL;
+	c->pairs = max_vqp;
+	c->nvqs = 2 * max_vqp;
+	c->cvq = -1;
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ))
+		c->cvq = c->nvqs++;
+	for (i = 0; i < c->nvqs; i++) {
+		info[i].name = (int)i == c->cvq ? "cvq" : names[i];
+		info[i].callback = vpt_client_cb;
+	}
+	c->vdev = vdev;
+	vdev->priv = c;
+	ret = virtio_find_vqs(vdev, c->nvqs, c->vqs, info, NULL);
+	if (ret) {
+		c->vdev = NULL;
+		return ret;
+	}
+	virtio_device_ready(vdev);
+	complete(&c->probed);
+	return 0;
+}
+
+static void vpt_client_remove(struct virtio_device *vdev)
+{
+	struct vpt_client *c = vdev->priv;
+	struct virtqueue *vq;
+	unsigned int i;
+	void *buf;
+
+	virtio_reset_device(vdev);
+	for (i = 0; i < c->nvqs; i++) {
+		vq = c->vqs[i];
+		while (vq && (buf = virtqueue_detach_unused_buf(vq)))
+			;
+	}
+	vdev->config->del_vqs(vdev);
+	c->vdev = NULL;
+}
+
+static unsigned int vpt_client_features[] = {
+	VIRTIO_NET_F_MAC, VIRTIO_NET_F_MTU, VIRTIO_NET_F_STATUS,
+	VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_CTRL_VLAN,
+	VIRTIO_NET_F_CTRL_RX_EXTRA, VIRTIO_NET_F_GUEST_ANNOUNCE,
+	VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_RSS,
+	VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, VIRTIO_NET_F_MRG_RXBUF,
+};
+
+static const struct virtio_device_id vpt_client_ids[] = {
+	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+
+static struct virtio_driver vpt_client_driver = {
+	.driver.name = "vp_svq_kunit_client",
+	.id_table = vpt_client_ids,
+	.feature_table = vpt_client_features,
+	.feature_table_size = ARRAY_SIZE(vpt_client_features),
+	.probe = vpt_client_probe,
+	.remove = vpt_client_remove,
+};
+
+/**
+ * vpt_client_register() - register the test virtio driver
+ *
+ * It takes a device only while a test has armed it (vpt_client_bind()).
+ *
+ * Return: 0 or -errno.
+ */
+int vpt_client_register(void)
+{
+	return register_virtio_driver(&vpt_client_driver);
+}
+
+/**
+ * vpt_client_unregister() - unregister the test virtio driver
+ */
+void vpt_client_unregister(void)
+{
+	unregister_virtio_driver(&vpt_client_driver);
+}
+
+/**
+ * vpt_client_bind() - bind virtio_vdpa and the test driver to the device
+ * @e: the environment, with a vDPA device added
+ *
+ * Return: the client with its queues set up and DRIVER_OK set, or NULL.
+ */
+struct vpt_client *vpt_client_bind(struct vpt_env *e)
+{
+	struct vpt_client *c;
+	unsigned int i;
+	int ret;
+
+	c = kunit_kzalloc(e->test, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	for (i = 0; i < VPT_MAX_VQS; i++)
+		init_completion(&c->done[i]);
+	init_completion(&c->probed);
+	mutex_lock(&vpt_client_lock);
+	vpt_client_armed = c;
+	mutex_unlock(&vpt_client_lock);
+	ret = vpt_attach_driver(e, "virtio_vdpa");
+	mutex_lock(&vpt_client_lock);
+	vpt_client_armed = NULL;
+	mutex_unlock(&vpt_client_lock);
+	if (ret || !completion_done(&c->probed))
+		return NULL;
+	return c;
+}
+
+/**
+ * vpt_client_unbind() - undo vpt_client_bind()
+ * @e: the environment
+ */
+void vpt_client_unbind(struct vpt_env *e)
+{
+	vpt_detach_client(e);
+}

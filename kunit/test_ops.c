@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq KUnit: struct vdpa_config_ops driven directly, as a vDPA bus
+ * driver would: status state machine and feature negotiation, queue
+ * setup, kicks and interrupts, config space, queue state, reset.
+ */
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+#include <uapi/linux/vdpa.h>
+
+#include "vp_svq_test.h"
+
+/**
+ * struct vpt_cb - a client callback that counts its calls
+ * @calls: how many times it ran
+ * @done: completed at each call
+ */
+struct vpt_cb {
+	atomic_t calls;
+	struct completion done;
+};
+
+static irqreturn_t vpt_cb_fn(void *data)
+{
+	struct vpt_cb *cb = data;
+
+	atomic_inc(&cb->calls);
+	complete(&cb->done);
+	return IRQ_HANDLED;
+}
+
+static struct vdpa_device *vpt_ops_add(struct kunit *test, struct vpt_env *e,
+				       const struct vpt_add_attrs *attrs)
+{
+	struct vdpa_device *vdpa;
+
+	KUNIT_ASSERT_EQ(test, vpt_add(e, attrs), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	KUNIT_ASSERT_NULL(test, vdpa->dev.driver);
+	return vdpa;
+}
+
+static void vpt_negotiate(struct kunit *test, struct vdpa_device *vdpa,
+			  u64 features)
+{
+	const struct vdpa_config_ops *ops = vdpa->config;
+
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa, features), 0);
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
+#define VPT_S_READY	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+			 VIRTIO_CONFIG_S_FEATURES_OK)
+
+/* Give queue @idx a split ring of @num entries in kernel memory. */
+static void vpt_setup_vq(struct kunit *test, struct vdpa_device *vdpa,
+			 u16 idx, u32 num, struct vpt_cb *cb)
+{
+	const struct vdpa_config_ops *ops = vdpa->config;
+	size_t size = vring_size(num, SMP_CACHE_BYTES);
+	struct vdpa_callback vcb = {};
+	struct vring vr;
+	void *mem;
+
+	mem = kunit_kzalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	vring_init(&vr, num, mem, SMP_CACHE_BYTES);
+	ops->set_vq_num(vdpa, idx, num);
+	KUNIT_ASSERT_EQ(test, ops->set_vq_address(vdpa, idx,
+						  virt_to_phys(vr.desc),
+						  virt_to_phys(vr.avail),
+						  virt_to_phys(vr.used)), 0);
+	if (cb) {
+		atomic_set(&cb->calls, 0);
+		init_completion(&cb->done);
+		vcb.callback = vpt_cb_fn;
+		vcb.private = cb;
+		ops->set_vq_cb(vdpa, idx, &vcb);
+	}
+	ops->set_vq_ready(vdpa, idx, true);
+}
+
+static void vpt_ops_status_machine(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	u64 features = ops->get_device_features(vdpa);
+
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, ops->get_device_id(vdpa), VIRTIO_ID_NET);
+	KUNIT_EXPECT_EQ(test, ops->get_vendor_id(vdpa), VPM_VENDOR_ID);
+	KUNIT_EXPECT_EQ(test, features, e->m->cfg.features);
+	vpt_negotiate(test, vdpa, features);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, ops->get_driver_features(vdpa), features);
+	KUNIT_EXPECT_EQ(test, e->m->driver_features, features);
+
+	/* DRIVER_OK with no queue: nothing to start, no vector needed? */
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, ops->get_driver_features(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+static void vpt_ops_features_not_offered(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	u64 features = ops->get_device_features(vdpa);
+
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_EXPECT_EQ(test, ops->set_driver_features(vdpa, features |
+						BIT_ULL(VIRTIO_F_RING_PACKED)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, e->m->driver_features, 0);
+	/* The device itself refuses a driver without VERSION_1. */
+	KUNIT_EXPECT_EQ(test, ops->set_driver_features(vdpa, features &
+						~BIT_ULL(VIRTIO_F_VERSION_1)), 0);
+	ops->set_status(vdpa, VPT_S_READY);
+	KUNIT_EXPECT_FALSE(test, ops->get_status(vdpa) &
+			   VIRTIO_CONFIG_S_FEATURES_OK);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+/* A queue the device cannot run makes DRIVER_OK fail: FAILED, no vector. */
+static void vpt_ops_driver_ok_bad_queue(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpt_cb cb;
+	u8 status;
+
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &cb);
+	ops->set_vq_num(vdpa, 0, 100);	/* not a power of 2 */
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	status = ops->get_status(vdpa);
+	KUNIT_EXPECT_TRUE(test, status & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_FALSE(test, status & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+
+	/* Larger than the device allows. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 512, &cb);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+static void vpt_ops_vq_setup_kick_irq(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpt_cb rx, tx;
+	struct vdpa_notification_area area;
+	int irq;
+
+	KUNIT_EXPECT_EQ(test, ops->get_vq_num_max(vdpa), 256);
+	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 0), 0);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	vpt_setup_vq(test, vdpa, 1, 128, &tx);
+	KUNIT_EXPECT_TRUE(test, ops->get_vq_ready(vdpa, 0));
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
+	/* Nothing reaches the device before DRIVER_OK. */
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, ops->get_status(vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_TRUE(test, e->m->q[1].enabled);
+	KUNIT_EXPECT_FALSE(test, e->m->q[2].enabled);
+	KUNIT_EXPECT_EQ(test, e->m->q[0].size, 64);
+	KUNIT_EXPECT_EQ(test, e->m->q[1].size, 128);
+	KUNIT_EXPECT_EQ(test, ops->get_vq_size(vdpa, 1), 128);
+	/* Config vector 0, one per queue with a callback. */
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 3);
+	KUNIT_EXPECT_EQ(test, vpm_attached_handlers(e->m), 3);
+	KUNIT_EXPECT_EQ(test, e->m->msix_config, 0);
+	KUNIT_EXPECT_NE(test, e->m->q[0].msix_vector, VIRTIO_MSI_NO_VECTOR);
+	KUNIT_EXPECT_NE(test, e->m->q[0].msix_vector, e->m->q[1].msix_vector);
+	irq = ops->get_vq_irq(vdpa, 1);
+	KUNIT_EXPECT_EQ(test, irq, VPM_IRQ_BASE + e->m->q[1].msix_vector);
+	KUNIT_EXPECT_LT(test, ops->get_vq_irq(vdpa, 2), 0);
+
+	area = ops->get_vq_notification(vdpa, 1);
+	KUNIT_EXPECT_EQ(test, area.addr, e->m->notify[1].pa);
+	KUNIT_EXPECT_EQ(test, area.size, e->m->cfg.notify_mult);
+
+	ops->kick_vq(vdpa, 1);
+	ops->kick_vq(vdpa, 1);
+	KUNIT_EXPECT_EQ(test, e->m->q[1].kicks, 2);
+	KUNIT_EXPECT_EQ(test, e->m->q[0].kicks, 0);
+
+	vpm_raise_vq_irq(e->m, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tx.calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rx.calls), 0);
+	vpm_raise_vq_irq(e->m, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rx.calls), 1);
+
+	/* Enabling or disabling a queue after DRIVER_OK is refused. */
+	ops->set_vq_ready(vdpa, 2, true);
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
+	ops->set_vq_ready(vdpa, 0, false);
+	KUNIT_EXPECT_TRUE(test, ops->get_vq_ready(vdpa, 0));
+
+	/* Reset: vectors released, queues and callbacks forgotten. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vpm_attached_handlers(e->m), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->vector_frees, 1);
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 0));
+	KUNIT_EXPECT_EQ(test, ops->get_vq_size(vdpa, 1), 256);
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, e->m->msix_config, VIRTIO_MSI_NO_VECTOR);
+	KUNIT_EXPECT_LT(test, ops->get_vq_irq(vdpa, 1), 0);
+	vpm_raise_vq_irq(e->m, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tx.calls), 1);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+	KUNIT_EXPECT_EQ(test, e->m->bad_access, 0);
+}
+
+/* Not enough vectors: one shared vector, the ISR tells config changes. */
+static void vpt_ops_shared_vector(struct kunit *test)
+{
+	struct vdpa_callback ccb = { .callback = vpt_cb_fn };
+	struct vpt_cb rx, tx, config;
+	const struct vdpa_config_ops *ops;
+	struct vdpa_device *vdpa;
+	struct vpm_config cfg;
+	struct vpt_env *e;
+
+	vpm_default_config(&cfg);
+	cfg.msix_vectors = 2;
+	e = vpt_env_new(test, &cfg);
+	vdpa = vpt_ops_add(test, e, NULL);
+	ops = vdpa->config;
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	vpt_setup_vq(test, vdpa, 1, 64, &tx);
+	atomic_set(&config.calls, 0);
+	init_completion(&config.done);
+	ccb.private = &config;
+	ops->set_config_cb(vdpa, &ccb);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 1);
+	KUNIT_EXPECT_EQ(test, e->m->q[0].msix_vector, 0);
+	KUNIT_EXPECT_EQ(test, e->m->q[1].msix_vector, 0);
+	/* No queue has an irq of its own to give to irq bypass. */
+	KUNIT_EXPECT_EQ(test, ops->get_vq_irq(vdpa, 0), -EINVAL);
+
+	vpm_raise_vq_irq(e->m, 1);
+	KUNIT_EXPECT_GE(test, atomic_read(&tx.calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&config.calls), 0);
+	vpm_config_changed(e->m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&config.calls), 1);
+	KUNIT_EXPECT_EQ(test, ops->get_generation(vdpa), 1);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vpm_attached_handlers(e->m), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+/* The device refuses vectors, or the transport has none: FAILED. */
+static void vpt_ops_vectors_refused(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpt_cb rx;
+
+	e->m->refuse_vectors = true;
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_EQ(test, vpm_attached_handlers(e->m), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+
+	e->m->refuse_vectors = false;
+	e->m->fail_alloc_vectors = true;
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+static void vpt_ops_vq_state(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vdpa_vq_state state, initial = {};
+
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &state), 0);
+	KUNIT_EXPECT_EQ(test, state.split.avail_index, 0);
+	KUNIT_EXPECT_EQ(test, ops->set_vq_state(vdpa, 0, &initial), 0);
+	state.split.avail_index = 7;
+	KUNIT_EXPECT_EQ(test, ops->set_vq_state(vdpa, 0, &state), -EOPNOTSUPP);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &state), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+}
+
+static void vpt_ops_config_view(struct kunit *test)
+{
+	struct vpt_add_attrs attrs = { .mtu = 1400, .max_vqp = 2 };
+	const struct vdpa_config_ops *ops;
+	struct virtio_net_config cfg;
+	struct vdpa_device *vdpa;
+	struct vpm_config mcfg;
+	struct vpt_env *e;
+
+	vpm_default_config(&mcfg);
+	mcfg.max_vqp = 4;
+	mcfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
+	e = vpt_env_new(test, &mcfg);
+	vdpa = vpt_ops_add(test, e, &attrs);
+	ops = vdpa->config;
+	KUNIT_EXPECT_EQ(test, ops->get_config_size(vdpa), sizeof(cfg));
+	memset(&cfg, 0xaa, sizeof(cfg));
+	ops->get_config(vdpa, 0, &cfg, sizeof(cfg));
+	KUNIT_EXPECT_MEMEQ(test, cfg.mac, mcfg.mac, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)cfg.mtu), 1400);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)cfg.max_virtqueue_pairs), 2);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)cfg.status),
+			VIRTIO_NET_S_LINK_UP);
+	/* The device's own view is unchanged. */
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(e->m->netcfg.max_virtqueue_pairs), 4);
+
+	/* A window into it, and past its end. */
+	memset(&cfg, 0xaa, sizeof(cfg));
+	ops->get_config(vdpa, offsetof(struct virtio_net_config, mtu), &cfg, 2);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(*(__le16 *)&cfg), 1400);
+	memset(&cfg, 0xaa, sizeof(cfg));
+	ops->get_config(vdpa, sizeof(cfg) + 4, &cfg, 4);
+	KUNIT_EXPECT_EQ(test, *(u32 *)&cfg, 0);
+}
+
+/* Fewer queue pairs than the device: the client's CVQ maps to the device's. */
+static void vpt_ops_cvq_mapping(struct kunit *test)
+{
+	struct vpt_add_attrs attrs = { .max_vqp = 2 };
+	const struct vdpa_config_ops *ops;
+	struct vdpa_notification_area area;
+	struct vdpa_device *vdpa;
+	struct vpm_config cfg;
+	struct vpt_env *e;
+	struct vpt_cb cb;
+
+	vpm_default_config(&cfg);
+	cfg.max_vqp = 4;
+	cfg.msix_vectors = 8;
+	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
+	e = vpt_env_new(test, &cfg);
+	vdpa = vpt_ops_add(test, e, &attrs);
+	ops = vdpa->config;
+	KUNIT_EXPECT_EQ(test, vdpa->nvqs, 5);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 4, 16, &cb);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, e->m->q[8].enabled);
+	KUNIT_EXPECT_FALSE(test, e->m->q[4].enabled);
+	ops->kick_vq(vdpa, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[8].kicks, 1);
+	KUNIT_EXPECT_EQ(test, e->m->q[4].kicks, 0);
+	area = ops->get_vq_notification(vdpa, 4);
+	KUNIT_EXPECT_EQ(test, area.addr, e->m->notify[8].pa);
+	vpm_raise_vq_irq(e->m, 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cb.calls), 1);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+/* A dropped interrupt is not the driver's to recover; it must not crash. */
+static void vpt_ops_needs_reset(struct kunit *test)
+{
+	struct vdpa_callback ccb = { .callback = vpt_cb_fn };
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpt_cb config, rx;
+
+	atomic_set(&config.calls, 0);
+	init_completion(&config.done);
+	ccb.private = &config;
+	ops->set_config_cb(vdpa, &ccb);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	vpm_set_needs_reset(e->m);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) &
+			  VIRTIO_CONFIG_S_NEEDS_RESET);
+	KUNIT_EXPECT_EQ(test, atomic_read(&config.calls), 1);
+	e->m->drop_irqs = 1;
+	vpm_config_changed(e->m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&config.calls), 1);
+	KUNIT_EXPECT_EQ(test, e->m->irqs_dropped, 1);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), 0);
+}
+
+static struct kunit_case vpt_ops_cases[] = {
+	KUNIT_CASE(vpt_ops_status_machine),
+	KUNIT_CASE(vpt_ops_features_not_offered),
+	KUNIT_CASE(vpt_ops_driver_ok_bad_queue),
+	KUNIT_CASE(vpt_ops_vq_setup_kick_irq),
+	KUNIT_CASE(vpt_ops_shared_vector),
+	KUNIT_CASE(vpt_ops_vectors_refused),
+	KUNIT_CASE(vpt_ops_vq_state),
+	KUNIT_CASE(vpt_ops_config_view),
+	KUNIT_CASE(vpt_ops_cvq_mapping),
+	KUNIT_CASE(vpt_ops_needs_reset),
+	{}
+};
+
+static struct kunit_suite vpt_ops_suite = {
+	.name = "vp_svq_ops",
+	.test_cases = vpt_ops_cases,
+};
+
+kunit_test_suite(vpt_ops_suite);

@@ -104,6 +104,11 @@ vp_build() {
 # Network namespace with the multi-queue tap and the peer address, plus an
 # iperf3 server bound to the peer address. Undone by vp_netns_down.
 vp_netns_up() {
+	local ns
+	# Namespaces left by a harness that was killed (its pid is gone).
+	for ns in $(ip netns list | awk '/^vpsvq-e2e-[0-9]+/ {print $1}'); do
+		kill -0 "${ns#vpsvq-e2e-}" 2>/dev/null || ip netns del "$ns" || true
+	done
 	VP_NS="vpsvq-e2e-$$"
 	ip netns add "$VP_NS"
 	ip -n "$VP_NS" link set lo up

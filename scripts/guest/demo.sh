@@ -81,7 +81,7 @@ sleep 1
 run ping -c 3 -W 5 "$PEER"
 run iperf3 -c "$PEER" -t 3 -P 2
 echo "# ethtool -S $IF1 (per-queue packets)"
-ethtool -S "$IF1" | grep -E '(rx|tx)_queue_[0-9]+_packets'
+ethtool -S "$IF1" | grep -E '^ *(rx|tx)[0-9]+_packets:'
 
 say "Remove the devices"
 run vdpa dev del vdpa1

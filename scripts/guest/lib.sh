@@ -35,7 +35,7 @@ fail() { report "FAIL: $1: $2"; }
 info() { report "INFO: $*"; }
 
 # Collapse a command's output to one line for a result message.
-oneline() { tr '\n' ' ' | sed 's/  */ /g; s/ $//'; }
+oneline() { tr '\n\t' '  ' | sed 's/  */ /g; s/ $//'; }
 
 # Load a module and its dependencies, in the order the host's modprobe gave
 # (see scripts/mkinitramfs.sh). Already-loaded modules are skipped.
@@ -77,9 +77,13 @@ pci_netdev() {
 	done
 	return 1
 }
-# The netdev virtio_net created on a vDPA device.
+# The netdev virtio_net created on a vDPA device. virtio_vdpa parents its
+# virtio device to the vDPA device's DMA device: the vDPA device itself for
+# a software parent, the PCI function (the vDPA device's own parent) for
+# vp_svq. Look in both places.
 vdpa_netdev() {
-	for _n in /sys/bus/vdpa/devices/"$1"/virtio*/net/*; do
+	_v="$(readlink -f "/sys/bus/vdpa/devices/$1")" || return 1
+	for _n in "$_v"/virtio*/net/* "${_v%/*}"/virtio*/net/*; do
 		[ -e "$_n" ] && basename "$_n" && return 0
 	done
 	return 1

@@ -303,6 +303,11 @@ void vpt_client_unregister(void)
 	unregister_virtio_driver(&vpt_client_driver);
 }
 
+static void vpt_client_unbind_action(void *data)
+{
+	vpt_client_unbind(data);
+}
+
 /**
  * vpt_client_bind() - bind virtio_vdpa and the test driver to the device
  * @e: the environment, with a vDPA device added
@@ -329,6 +334,9 @@ struct vpt_client *vpt_client_bind(struct vpt_env *e)
 	vpt_client_armed = NULL;
 	mutex_unlock(&vpt_client_lock);
 	if (ret || !completion_done(&c->probed))
+		return NULL;
+	/* Unbind before @c goes back to kunit (its resources free in reverse). */
+	if (kunit_add_action_or_reset(e->test, vpt_client_unbind_action, e))
 		return NULL;
 	return c;
 }

@@ -105,6 +105,7 @@ static int vpm_split_indirect(struct vpm *m, u64 addr, u32 len,
 	table = vpm_dma(m, addr, len, false);
 	if (!table)
 		return -EFAULT;
+	m->indirect_bufs++;
 	for (;;) {
 		if (i >= n || ++seen > n) {
 			vpm_note_violation(m, "indirect chain leaves its table");
@@ -245,6 +246,7 @@ static int vpm_packed_peek(struct vpm *m, struct vpm_queue *q,
 			t = vpm_dma(m, le64_to_cpu(d->addr), len, false);
 			if (!t)
 				return -EFAULT;
+			m->indirect_bufs++;
 			for (j = 0; j < len / sizeof(*t); j++) {
 				u16 f = le16_to_cpu(t[j].flags);
 

@@ -249,6 +249,7 @@ struct vpm_vector {
  * @rx_frames: frames delivered to an RX queue
  * @rx_dropped: frames dropped for want of an RX buffer that fits
  * @dma_faults: descriptors or rings whose address did not translate
+ * @indirect_bufs: buffers that came in an indirect descriptor table
  * @irqs_dropped: interrupts dropped by @drop_irqs
  * @config_irqs: config change interrupts raised
  * @irq_done: completed after every interrupt delivered
@@ -306,6 +307,7 @@ struct vpm {
 	unsigned int rx_frames;
 	unsigned int rx_dropped;
 	unsigned int dma_faults;
+	unsigned int indirect_bufs;
 	unsigned int irqs_dropped;
 	unsigned int config_irqs;
 	struct completion irq_done;

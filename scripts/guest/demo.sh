@@ -80,8 +80,8 @@ run /bin/ip link set "$IF1" up
 sleep 1
 run ping -c 3 -W 5 "$PEER"
 run iperf3 -c "$PEER" -t 3 -P 2
-echo "# ethtool -S $IF1 (per-queue packets)"
-ethtool -S "$IF1" | grep -E '^ *(rx|tx)[0-9]+_packets:'
+echo "# ethtool -S $IF1 (per-queue doorbell kicks)"
+ethtool -S "$IF1" | grep -E '^ *(rx|tx)[0-9]+_kicks:'
 
 say "Remove the devices"
 run vdpa dev del vdpa1

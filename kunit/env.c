@@ -144,6 +144,9 @@ struct vdpa_device *vpt_vdpa(struct vpt_env *e)
 {
 	struct vdpa_device *vdpa = NULL;
 
+	/* Without a management device there is no device, nor a lock. */
+	if (!e->registered)
+		return NULL;
 	mutex_lock(&e->parent->lock);
 	if (e->parent->vdev)
 		vdpa = &e->parent->vdev->vdpa;

@@ -21,6 +21,7 @@ if grep -q '^kunit:' Makefile; then
 fi
 
 mkdir -p "$VP_BUILD/check"
+rm -f "$VP_BUILD/check/summary.txt"
 total_p=0 total_f=0 summary=()
 for h in "${HARNESSES[@]}"; do
 	name="${h%%|*}" cmd="${h#*|}"
@@ -47,5 +48,5 @@ done
 
 echo "=== check summary ==="
 printf '%s\n' "${summary[@]}"
-echo "$total_p passed, $total_f failed"
+echo "$total_p passed, $total_f failed" | tee "$VP_BUILD/check/summary.txt"
 [ "$total_f" -eq 0 ]

@@ -312,6 +312,8 @@ static void vpt_mgmt_add_alloc_failures(struct kunit *test)
 		   n - 2, failed, absorbed);
 }
 
+typedef void (*vpt_scan_fn)(void);
+
 /*
  * Last test of the last suite: let kmemleak scan. Objects younger than 5 s
  * are not reported, so wait first; leaks are printed to the console and
@@ -319,8 +321,8 @@ static void vpt_mgmt_add_alloc_failures(struct kunit *test)
  */
 static void vpt_mgmt_kmemleak_scan(struct kunit *test)
 {
-	void (*scan)(void) = (void *)kallsyms_lookup_name("kmemleak_scan");
-	bool *verbose = (void *)kallsyms_lookup_name("kmemleak_verbose");
+	vpt_scan_fn scan = (vpt_scan_fn)kallsyms_lookup_name("kmemleak_scan");
+	bool *verbose = (bool *)kallsyms_lookup_name("kmemleak_verbose");
 
 	if (!scan || !verbose)
 		kunit_skip(test, "kmemleak not found through kallsyms");

@@ -396,28 +396,29 @@ else
 	info "leak check: live slab objects allocated through vp_svq: $vp0 -> $vp1 -> $vp2; through vp_svq/vdpa/virtio/vhost modules: $vd0 -> $vd1 -> $vd2; all live slab objects: $all0 -> $all1 -> $all2; /proc/slabinfo active objects: $info_0 -> $info_2"
 	info "leak check: caches that grew in round 1: $(slab_growth /tmp/slab.0 /tmp/slab.1)"
 	info "leak check: caches that grew in round 2: $(slab_growth /tmp/slab.1 /tmp/slab.2)"
-	# Any allocation stack that gained 50+ live objects in 100 cycles of
-	# round 2 is almost certainly a per-cycle leak: show where it comes from.
-	stack_growth /tmp/stacks.1 /tmp/stacks.2 50 | while read -r line; do
-		info "leak check: stack grown in round 2: $line"
-	done
 	# A per-device leak in the add/del path adds >= 100 objects per round to
-	# the stacks through vp_svq or the vDPA/virtio modules. Allow a few for
-	# objects in flight (RCU, work items) at the moment of the snapshot.
-	if [ $((vp2 - vp0)) -lt 10 ] && [ $((vd2 - vd0)) -lt 20 ]; then
-		pass "leak check: 200 cycles, objects through vp_svq $vp0 -> $vp2, through vDPA/virtio modules $vd0 -> $vd2"
+	# the stacks through vp_svq or the vDPA/virtio modules. vp_svq's count is
+	# exact (no device exists at a snapshot); the modules' count drifts by a
+	# few dozen (skbs, RCU-deferred frees), so it gets a bound of 50.
+	if [ $((vp2 - vp0)) -lt 10 ] && [ $((vd2 - vd1)) -lt 50 ]; then
+		pass "leak check: objects through vp_svq $vp0 -> $vp1 -> $vp2, through vDPA/virtio modules $vd0 -> $vd1 -> $vd2"
 	else
-		fail "leak check" "200 cycles, objects through vp_svq $vp0 -> $vp2, through vDPA/virtio modules $vd0 -> $vd2"
+		fail "leak check: objects through vp_svq or the vDPA/virtio modules" "vp_svq $vp0 -> $vp1 -> $vp2 (bound +10), modules $vd0 -> $vd1 -> $vd2 (bound +50 in round 2)"
 		for c in /sys/kernel/debug/slab/*/alloc_traces; do
 			grep -A12 -E '^ *[0-9]+ ' "$c" 2>/dev/null | grep -B2 -A10 '\[vp_svq\]' | head -n 40
 		done | head -n 80
 	fi
-	# The rest of the kernel (netdev, sysfs, kernfs) is not ours to judge
-	# exactly, but it must not grow by one object per cycle either.
-	if [ $((all2 - all1)) -lt 100 ]; then
-		pass "leak check: all live slab objects in round 2 $all1 -> $all2 (+$((all2 - all1)), bound 100)"
+	# Anywhere in the kernel, a leak per add/del shows as one allocation stack
+	# gaining one live object per cycle: 100 in round 2. (Totals drift by
+	# about a hundred either way with RCU, caches and the page allocator, a
+	# single stack does not.) vmap_area is left out, see slab_snapshot.
+	stack_growth /tmp/stacks.1 /tmp/stacks.2 50 >/tmp/stacks.grown
+	if [ -s /tmp/stacks.grown ]; then
+		fail "leak check: no allocation stack gained 50+ live objects in round 2" \
+			"$(wc -l </tmp/stacks.grown) did, all objects $all1 -> $all2; biggest: $(head -n 1 /tmp/stacks.grown)"
+		while read -r line; do info "leak check: grown: $line"; done </tmp/stacks.grown
 	else
-		fail "leak check: all live slab objects" "round 2 $all1 -> $all2 (+$((all2 - all1)), bound 100)"
+		pass "leak check: no allocation stack gained 50+ live objects in round 2 (all live objects $all1 -> $all2)"
 	fi
 fi
 

@@ -38,13 +38,15 @@ static int vp_svq_as_prot(u32 perm)
 }
 
 /*
- * Learn the IOVA space of the function's IOMMU from a scratch domain, and
- * keep its top for the driver's own rings.
+ * Learn the IOVA space of the function's IOMMU from the DMA domain the
+ * function is attached to now: a paging domain the driver attaches later
+ * has the same width, whereas a new, unattached one reports the widest
+ * the IOMMU driver supports. Keep its top for the driver's own rings.
  */
 static void vp_svq_as_probe_iommu(struct vp_svq_dev *dev)
 {
 	struct device *dma_dev = dev->parent->dev;
-	struct iommu_domain *domain;
+	struct iommu_domain *domain = NULL;
 	u64 first = 0, last = U64_MAX;
 
 	dev->iommu_why = NULL;
@@ -52,18 +54,12 @@ static void vp_svq_as_probe_iommu(struct vp_svq_dev *dev)
 		dev->iommu_why = "no IOMMU translates the function's DMA";
 	else if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY))
 		dev->iommu_why = "the IOMMU is not cache coherent";
+	else
+		domain = iommu_get_domain_for_dev(dma_dev);
 
-	if (!dev->iommu_why) {
-		domain = iommu_paging_domain_alloc(dma_dev);
-		if (IS_ERR(domain)) {
-			dev->iommu_why = "the IOMMU gives no paging domain";
-		} else {
-			if (domain->geometry.force_aperture) {
-				first = domain->geometry.aperture_start;
-				last = domain->geometry.aperture_end;
-			}
-			iommu_domain_free(domain);
-		}
+	if (domain && domain->geometry.force_aperture) {
+		first = domain->geometry.aperture_start;
+		last = domain->geometry.aperture_end;
 	}
 	dev->reserved_iova = last - VP_SVQ_IOVA_RESERVED + 1;
 	dev->iova_range.first = first;
@@ -81,8 +77,9 @@ int vp_svq_as_init(struct vp_svq_dev *dev)
 	unsigned int i;
 
 	mutex_init(&dev->as_lock);
+	/* The client (vhost-vdpa) bounds its entries; mirror all it accepts. */
 	for (i = 0; i < VP_SVQ_NAS; i++) {
-		dev->as[i] = vhost_iotlb_alloc(0, 0);
+		dev->as[i] = vhost_iotlb_alloc(UINT_MAX, 0);
 		if (!dev->as[i])
 			return -ENOMEM;
 	}
@@ -168,8 +165,11 @@ static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 	}
 
 	domain = iommu_paging_domain_alloc(dma_dev);
-	if (IS_ERR(domain))
+	if (IS_ERR(domain)) {
+		dev_err(dma_dev, "%s: cannot allocate an IOMMU domain: %ld\n",
+			dev_name(&dev->vdpa.dev), PTR_ERR(domain));
 		return PTR_ERR(domain);
+	}
 	ret = iommu_attach_device(domain, dma_dev);
 	if (ret) {
 		dev_err(dma_dev, "%s: cannot attach an IOMMU domain: %d\n",
@@ -239,6 +239,11 @@ int vp_svq_dma_map(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 	}
 out_unlock:
 	mutex_unlock(&dev->as_lock);
+	if (ret)
+		dev_err_ratelimited(dev->parent->dev,
+				    "%s: mapping asid %u iova 0x%llx size 0x%llx perm %u failed: %d\n",
+				    dev_name(&vdpa->dev), asid, iova, size, perm,
+				    ret);
 	return ret;
 }
 

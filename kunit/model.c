@@ -378,6 +378,31 @@ static void vpm_common_write(struct vpm *m, unsigned int off, u32 val)
 
 /* --- the BAR as logic_iomem sees it --------------------------------------- */
 
+#define NC(f)	offsetof(struct virtio_net_config, f)
+
+/* virtio 4.1.3.1: each config field is accessed with its own width. */
+static bool vpm_netcfg_width_ok(unsigned int off, int size)
+{
+	static const struct {
+		u8 off;
+		u8 size;
+	} fields[] = {
+		{ NC(status), 2 }, { NC(max_virtqueue_pairs), 2 },
+		{ NC(mtu), 2 }, { NC(speed), 4 }, { NC(duplex), 1 },
+		{ NC(rss_max_key_size), 1 },
+		{ NC(rss_max_indirection_table_length), 2 },
+		{ NC(supported_hash_types), 4 },
+	};
+	unsigned int i;
+
+	if (off < ETH_ALEN)
+		return size == 1;
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields[i].off == off)
+			return fields[i].size == size;
+	return false;
+}
+
 static unsigned long vpm_mmio_read(void *priv, unsigned int offset, int size)
 {
 	struct vpm *m = priv;
@@ -397,6 +422,8 @@ static unsigned long vpm_mmio_read(void *priv, unsigned int offset, int size)
 	} else if (offset >= VPM_DEVICE_OFF &&
 		   offset + size <= VPM_DEVICE_OFF + sizeof(m->netcfg)) {
 		off = offset - VPM_DEVICE_OFF;
+		if (!vpm_netcfg_width_ok(off, size))
+			m->cfg_odd_access++;
 		memcpy(&val, (u8 *)&m->netcfg + off, size);
 		val = le64_to_cpu((__force __le64)val);
 	} else {

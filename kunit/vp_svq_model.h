@@ -245,6 +245,8 @@ struct vpm_vector {
  * @violations: driver actions the virtio spec forbids, see @violation
  * @violation: description of the first one
  * @bad_access: register accesses of a wrong width or offset
+ * @cfg_odd_access: device config reads whose width is not that of the
+ *	field at their offset (virtio 4.1.3.1); the model serves them
  * @resets: device resets completed
  * @rx_frames: frames delivered to an RX queue
  * @rx_dropped: frames dropped for want of an RX buffer that fits
@@ -303,6 +305,7 @@ struct vpm {
 	unsigned int violations;
 	char violation[128];
 	unsigned int bad_access;
+	unsigned int cfg_odd_access;
 	unsigned int resets;
 	unsigned int rx_frames;
 	unsigned int rx_dropped;

@@ -14,6 +14,7 @@
 #   KUNIT_EXTRA_CONFIG  one more kunitconfig fragment to merge
 #   KUNIT_TIMEOUT     seconds for build and run together (default 2400)
 #   KUNIT_FILTER      kunit.py filter_glob, e.g. 'vp_svq_probe*'
+#   KUNIT_MAKE_OPTIONS  extra make options for the build (one word)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -100,6 +101,7 @@ fi
 args=(run --arch=um --build_dir="$BUILD_DIR" --jobs="$(nproc)"
       --timeout=600 --kunitconfig="$VP_ROOT/kunit/.kunitconfig")
 [ -z "${KUNIT_EXTRA_CONFIG:-}" ] || args+=(--kunitconfig="$KUNIT_EXTRA_CONFIG")
+[ -z "${KUNIT_MAKE_OPTIONS:-}" ] || args+=(--make_options="$KUNIT_MAKE_OPTIONS")
 [ -z "${KUNIT_FILTER:-}" ] || args+=("$KUNIT_FILTER")
 
 log "kunit.py ${args[*]} (log: $LOG)"

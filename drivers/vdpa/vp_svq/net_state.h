@@ -45,13 +45,19 @@
  * @uni: unicast MAC filter table
  * @multi: multicast MAC filter table
  * @vlans: VLAN IDs added with VIRTIO_NET_CTRL_VLAN_ADD
- * @vq_pairs: queue pairs in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+ * @vq_pairs: queue pairs in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, or the
+ *	max_tx_vq of VIRTIO_NET_CTRL_MQ_RSS_CONFIG)
  * @guest_offloads: VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET value
- * @offloads_set: @guest_offloads was set by a command
+ * @offloads_set: @guest_offloads was set by a command; when clear, the
+ *	device runs with every negotiated GUEST_* offload on (the spec's
+ *	default), whatever @guest_offloads says
  * @rss: the last RSS_CONFIG command's data, @rss_len bytes
- * @rss_len: 0 when RSS was never configured
+ * @rss_len: 0 when RSS is not configured: never, or the last MQ command was
+ *	another one (the last MQ command defines the steering mode)
  * @hash: the last HASH_CONFIG command's data, @hash_len bytes
- * @hash_len: 0 when hash reporting was never configured
+ * @hash_len: 0 when hash reporting is not configured (as for @rss_len)
+ * @replay_buf: scratch where vp_svq_net_state_replay() builds each command
+ *	it sends (not state: never compared, never migrated)
  */
 struct vp_svq_net_state {
 	u8 mac[ETH_ALEN];
@@ -69,6 +75,7 @@ struct vp_svq_net_state {
 	u16 rss_len;
 	u8 hash[VP_SVQ_CVQ_CMD_MAX];
 	u16 hash_len;
+	u8 replay_buf[VP_SVQ_CVQ_CMD_MAX];
 };
 
 /**
@@ -87,7 +94,7 @@ int vp_svq_net_cmd_check(u64 features, u16 max_vqp, const void *cmd,
 			 size_t len, const char **why);
 void vp_svq_net_cmd_apply(struct vp_svq_net_state *st, const void *cmd,
 			  size_t len);
-int vp_svq_net_state_replay(const struct vp_svq_net_state *st, u64 features,
+int vp_svq_net_state_replay(struct vp_svq_net_state *st, u64 features,
 			    vp_svq_net_send_t send, void *ctx);
 
 #endif /* _VP_SVQ_NET_STATE_H */

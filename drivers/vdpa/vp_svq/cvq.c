@@ -303,8 +303,11 @@ static u8 vp_svq_cvq_relay(struct vp_svq_dev *dev, size_t len)
 	if (vp_svq_net_cmd_check(dev->driver_features, dev->max_vqp, cvq->cmd,
 				 len, &why)) {
 		dev_info_ratelimited(dev->parent->dev,
-				     "%s: CVQ command refused: %s\n",
-				     dev_name(&dev->vdpa.dev), why);
+				     "%s: CVQ command (class %u cmd %u, %zu bytes) refused: %s\n",
+				     dev_name(&dev->vdpa.dev),
+				     len > 0 ? cvq->cmd[0] : 0,
+				     len > 1 ? cvq->cmd[1] : 0, len,
+				     why ?: "invalid");
 		return VIRTIO_NET_ERR;
 	}
 	ret = vp_svq_hwcvq_send(dev, cvq->cmd, len);

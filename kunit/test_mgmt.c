@@ -317,7 +317,8 @@ typedef void (*vpt_scan_fn)(void);
 /*
  * Last test of the last suite: let kmemleak scan. Objects younger than 5 s
  * are not reported, so wait first; leaks are printed to the console and
- * scripts/kunit.sh counts those allocated from vp_svq or the tests.
+ * scripts/kunit.sh counts those allocated from vp_svq or the tests. With
+ * UML's gcov, the coverage counters are written here too.
  */
 static void vpt_mgmt_kmemleak_scan(struct kunit *test)
 {
@@ -331,6 +332,10 @@ static void vpt_mgmt_kmemleak_scan(struct kunit *test)
 	scan();
 	scan();
 	kunit_info(test, "kmemleak scan done\n");
+#ifdef CONFIG_GCOV
+	/* Every suite ran: write the coverage counters now. */
+	__gcov_dump();
+#endif
 }
 
 static int vpt_mgmt_suite_init(struct kunit_suite *suite)

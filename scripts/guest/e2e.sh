@@ -33,10 +33,13 @@ else
 fi
 
 # ping_from IF ADDR/LEN TARGET NAME: address IF, ping TARGET 3 times.
+# The carrier comes up asynchronously (virtio_net reads the link status).
+link_ready() { grep -Eqx 'up|unknown' "/sys/class/net/$1/operstate"; }
 ping_from() {
+	out="not run: addressing $1 failed"
 	/bin/ip addr flush dev "$1"
 	/bin/ip addr add "$2" dev "$1" && /bin/ip link set "$1" up &&
-		wait_for 10 /bin/ip -o link show "$1" up &&
+		{ wait_for 10 link_ready "$1" || true; } &&
 		out="$(timeout $T ping -c 3 -W 5 "$3" 2>&1)"
 	rc=$?
 	if [ $rc = 0 ]; then
@@ -367,8 +370,11 @@ else
 	settle
 	slab_snapshot /tmp/slab.0
 	info_0=$(slabinfo_active)
-	# Two rounds of 100: a leak grows both; one-off growth (a cache that
-	# fills once) shows in the first round only.
+	# Two rounds of 100: a leak grows both; one-off growth shows in the first
+	# round only (e.g. ~120 kmalloc-96 objects: debugfs's per-file state,
+	# allocated when each alloc_traces file is first opened). Round 2 is
+	# judged. Checked against a synthetic leak (100 mkdirs in a tmpfs between
+	# two slab_stacks: +100 on the dentry, inode and lsm stacks, all named).
 	for round in 1 2; do
 		start=$(date +%s)
 		out="$(timeout 600 sh /guest/cycle.sh 100 "$BDF0" 2>&1)"

@@ -278,7 +278,10 @@ static void vp_svq_dev_del(struct vdpa_mgmt_dev *mgtdev,
 	/* Keep @dev alive until the hardware is quiet, whoever held it. */
 	get_device(&vdpa->dev);
 	_vdpa_unregister_device(vdpa);
+	/* Clients reset the device when they go; this is for those that did not. */
+	vp_svq_cvq_stop(dev);
 	vp_svq_hw_reset(parent);
+	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
 	vp_svq_as_release(dev);
 	parent->vdev = NULL;

@@ -531,6 +531,8 @@ static void vpt_cvq_translate(struct kunit *test)
 	vpt_sh_set_desc(s, head + 1, split + PAGE_SIZE, 1, VRING_DESC_F_WRITE, 0);
 	vpt_sh_expect_dropped(s, head, ro, "read-only ack");
 	KUNIT_EXPECT_EQ(test, *ack, VPT_NO_ACK);
+	/* Dropped means not executed: the client could never know it was. */
+	KUNIT_EXPECT_MEMEQ(test, s->e->m->net.mac, vpt_mac_b, ETH_ALEN);
 
 	/* The shadow goes on serving. */
 	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
@@ -890,6 +892,8 @@ static void vpt_cvq_malformed(struct kunit *test)
 			   "\0", 1, &ack);
 	vpt_sh_set_desc(s, head + 1, VPT_UNMAPPED, 1, VRING_DESC_F_WRITE, 0);
 	vpt_sh_expect_dropped(s, head, ack, "ack outside the mappings");
+	KUNIT_EXPECT_TRUE(test, m->net.promisc);
+	KUNIT_EXPECT_EQ(test, m->net.commands, 0);
 
 	head = vpt_sh_post(s, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC,
 			   "\0", 1, &ack);

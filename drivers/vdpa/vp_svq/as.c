@@ -316,8 +316,12 @@ static int vp_svq_as_rebind_data(struct vp_svq_dev *dev, u32 asid)
 	if (!ret)
 		ret = vp_svq_as_domain_load(dev, asid, true);
 	if (ret) {
-		/* Leave the group where it was, translated as it was. */
-		vp_svq_as_domain_load(dev, asid, false);
+		/*
+		 * Leave the group where it was, translated as it was. No
+		 * domain when getting one failed: nothing to withdraw.
+		 */
+		if (dev->domain)
+			vp_svq_as_domain_load(dev, asid, false);
 		dev->group_asid[VP_SVQ_GROUP_DATA] = old;
 		if (dev->domain)
 			vp_svq_as_domain_load(dev, old, true);

@@ -357,6 +357,12 @@ static int vp_svq_cvq_serve(struct vp_svq_dev *dev, u16 head)
 
 	cvq->received++;
 	why = vp_svq_cvq_parse(dev, head, &req);
+	/*
+	 * A request the client can get no ack for is not executed: the ack
+	 * byte gets VIRTIO_NET_ERR before the command goes to the device.
+	 */
+	if (!why && vp_svq_as_access(dev, req.ack_addr, &ack, 1, true))
+		why = "ack buffer not writable";
 	if (why)
 		vp_svq_cvq_bad(dev, head, why);
 	else

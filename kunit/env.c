@@ -69,6 +69,8 @@ int vpt_env_probe(struct kunit *test, struct vpt_env *e,
 	ret = vp_svq_hw_probe(e->parent);
 	if (ret)
 		return ret;
+	/* As pci.c: the facilities are checked and logged after the probe. */
+	vp_svq_state_probe(e->parent);
 	ret = vpt_nl_open(&e->nl);
 	if (ret)
 		return ret;

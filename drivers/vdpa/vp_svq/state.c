@@ -137,7 +137,10 @@ static u8 vp_svq_state_status(struct virtio_pci_modern_device *mdev)
 	return vp_modern_get_status(mdev);
 }
 
-/* Set SUSPEND and wait for the device to drop DRIVER_OK. */
+/*
+ * Set SUSPEND and wait for the device to drop DRIVER_OK, or to say with
+ * DEVICE_NEEDS_RESET that it failed to suspend (it then keeps DRIVER_OK).
+ */
 static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
@@ -146,18 +149,23 @@ static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_SUSPEND);
 	ret = read_poll_timeout(vp_svq_state_status, status,
-				(status & VIRTIO_CONFIG_S_SUSPEND) &&
-				!(status & VIRTIO_CONFIG_S_DRIVER_OK),
+				(status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
+				((status & VIRTIO_CONFIG_S_SUSPEND) &&
+				 !(status & VIRTIO_CONFIG_S_DRIVER_OK)),
 				VP_SVQ_STATE_POLL_US,
 				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
 				mdev);
-	if (ret)
+	if (ret) {
 		dev_err(dev->parent->dev,
 			"%s: device did not suspend in %u ms (status 0x%02x)\n",
 			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
 			status);
-	else if (status & VIRTIO_CONFIG_S_NEEDS_RESET)
+	} else if (status & VIRTIO_CONFIG_S_NEEDS_RESET) {
+		dev_err(dev->parent->dev,
+			"%s: device failed to suspend: DEVICE_NEEDS_RESET (status 0x%02x)\n",
+			dev_name(&dev->vdpa.dev), status);
 		ret = -EIO;
+	}
 	return ret;
 }
 

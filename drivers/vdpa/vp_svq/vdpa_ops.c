@@ -57,15 +57,16 @@ bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx)
 
 /*
  * The status the client sees: a device suspended by the driver stays
- * DRIVER_OK for the client, and never shows the SUSPEND bit.
+ * DRIVER_OK for the client. SUSPEND is the driver's own (never offered to
+ * clients): never shown, also not after a suspend or resume that failed.
  */
 static u8 vp_svq_status(struct vp_svq_dev *dev)
 {
 	u8 status = vp_modern_get_status(dev->parent->mdev);
 
+	status &= ~VIRTIO_CONFIG_S_SUSPEND;
 	if (dev->suspended)
-		status = (status & ~VIRTIO_CONFIG_S_SUSPEND) |
-			 VIRTIO_CONFIG_S_DRIVER_OK;
+		status |= VIRTIO_CONFIG_S_DRIVER_OK;
 	return status;
 }
 

@@ -373,7 +373,8 @@ static bool vp_svq_state_is_initial(struct vp_svq_dev *dev,
  * state; the shadow CVQ takes any.
  *
  * Return: 0; -EBUSY while the device runs; -EOPNOTSUPP without the
- * capability.
+ * capability (a data queue at a non-initial state, or any data queue
+ * while suspended).
  */
 int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 			const struct vdpa_vq_state *state)
@@ -387,6 +388,13 @@ int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 	    !vp_svq_state_is_initial(dev, state)) {
 		dev_info_ratelimited(dev->parent->dev,
 				     "%s: vq %u: starting a ring at a non-initial index needs the device-state capability\n",
+				     dev_name(&vdpa->dev), idx);
+		return -EOPNOTSUPP;
+	}
+	/* Suspended (SUSPEND alone): nothing can move the device's ring. */
+	if (!cvq && !dev->parent->state && dev->suspended) {
+		dev_info_ratelimited(dev->parent->dev,
+				     "%s: vq %u: the state of a suspended ring can be set only through the device-state capability\n",
 				     dev_name(&vdpa->dev), idx);
 		return -EOPNOTSUPP;
 	}

@@ -226,16 +226,17 @@ static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
  * interrupt the client sees; buffers it had taken are completed; ring
  * state reads exactly. The shadow CVQ stops at a request boundary.
  *
- * Return: 0; -EOPNOTSUPP for a device without SUSPEND and device-state
- * capability; -ETIMEDOUT or -EIO when the device does not comply, with
- * status FAILED.
+ * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
+ * a device without SUSPEND and device-state capability; -ETIMEDOUT or -EIO
+ * when the device does not comply, with status FAILED.
  */
 int vp_svq_suspend(struct vdpa_device *vdpa)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	int ret;
 
-	if (dev->suspended)
+	/* Nothing runs before DRIVER_OK (vhost-vdpa does not even ask). */
+	if (dev->suspended || !vp_svq_driver_ok(dev))
 		return 0;
 	if (!vp_svq_state_can_suspend(dev)) {
 		dev_info_ratelimited(dev->parent->dev,

@@ -702,10 +702,11 @@ static int vps_suspend_in_flight(struct vps *s, unsigned int n)
 	for (i = 0; i < s->nvqs; i++)
 		KUNIT_EXPECT_EQ_MSG(s->test, s->e->m->q[i].completed, before[i],
 				    "vq %u: nothing is held in flight", i);
-	INIT_DELAYED_WORK(&rel.work, vps_release_fn);
+	INIT_DELAYED_WORK_ONSTACK(&rel.work, vps_release_fn);
 	schedule_delayed_work(&rel.work, msecs_to_jiffies(VPS_HOLD_MS));
 	ret = s->ops->suspend(s->vdpa);
 	held = cancel_delayed_work_sync(&rel.work);
+	destroy_delayed_work_on_stack(&rel.work);
 	if (held)
 		vpm_set_stall(s->e->m, false);
 	KUNIT_EXPECT_FALSE_MSG(s->test, held,
@@ -1005,6 +1006,108 @@ static void vps_migrate(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, b->m->violations, 0, "%s", b->m->violation);
 }
 
+static const struct vps_opts vps_fault_opts = {
+	"faults", true, true, false, false, 1
+};
+
+/* --- QEMU's way: suspend, then reset instead of resume ------------------------------ */
+
+static const struct vps_opts vps_reset_params[] = {
+	{ "SUSPEND + capability", true, true, false, false, 2 },
+	{ "capability only (queue stop)", false, true, false, false, 2 },
+};
+
+KUNIT_ARRAY_PARAM(vps_reset, vps_reset_params, vps_opts_desc);
+
+static void vps_suspend_then_reset(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vps *s = vps_new(test, o);
+	struct vpm *m = s->e->m;
+	unsigned int i;
+
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 6);
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 3), 0);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 3 * o->pairs);
+	/* Never resumed: reset, and the device starts from scratch. */
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s), 0);
+	KUNIT_EXPECT_EQ(test, m->status, 0);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_EXPECT_FALSE(test, m->q[i].stopped || m->q[i].enabled);
+	for (i = 0; i < VPS_MAX_VQS; i++)
+		if (vps_is_queue(s, i))
+			vps_ring_init(test, &s->r[i], s->r[i].packed, s->r[i].per,
+				      s->r[i].mem, s->r[i].base);
+	memset(s->tx_seq, 0, sizeof(s->tx_seq));
+	memset(s->rx_seq, 0, sizeof(s->rx_seq));
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 10);
+	/* The device was never resumed: the reset alone brought it back. */
+	KUNIT_EXPECT_EQ(test, m->resumes, 0);
+	KUNIT_EXPECT_EQ(test, m->suspends, o->suspend ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_FALSE(test, vdpa_to_vp_svq(s->vdpa)->suspended);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
+/* --- ring state while suspended, and suspend before DRIVER_OK ---------------------- */
+
+static const struct vps_opts vps_suspend_only_opts = {
+	"SUSPEND only", true, false, false, false, 1
+};
+
+/*
+ * Without the capability a suspended data queue's position cannot be
+ * programmed: set_vq_state says so, and touches no register; the CVQ's
+ * (the shadow's) can be.
+ */
+static void vps_set_state_no_cap(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_suspend_only_opts);
+	struct vdpa_vq_state st = {};
+	unsigned int bad = s->e->m->bad_access;
+
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 4);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
+	st.split.avail_index = 4;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
+	st.split.avail_index = vps_used_idx(&s->r[s->cvq]);
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, s->cvq, &st), 0);
+	KUNIT_EXPECT_EQ(test, s->e->m->bad_access, bad);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vps_traffic(s, 4);
+	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
+			    s->e->m->violation);
+}
+
+/* Before DRIVER_OK there is nothing to suspend (vhost does not even ask). */
+static void vps_suspend_before_driver_ok(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_fault_opts);
+
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	s->ops->set_status(s->vdpa, VPS_S_READY);
+	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s), VPS_S_READY);
+	KUNIT_EXPECT_EQ(test, s->ops->resume(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 4);
+	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
+			    s->e->m->violation);
+}
+
 /* --- the CVQ while suspended ------------------------------------------------------ */
 
 static const struct vps_opts vps_cvq_params[] = {
@@ -1138,10 +1241,6 @@ static void vps_expect_failed(struct vps *s)
 	KUNIT_EXPECT_TRUE(s->test, status & VIRTIO_CONFIG_S_FAILED);
 	KUNIT_EXPECT_FALSE(s->test, status & VIRTIO_CONFIG_S_SUSPEND);
 }
-
-static const struct vps_opts vps_fault_opts = {
-	"faults", true, true, false, false, 1
-};
 
 static const struct vps_opts vps_fault_stop_opts = {
 	"faults, queue stop", false, true, false, false, 1
@@ -1319,6 +1418,9 @@ static void vps_facilities(struct kunit *test)
 static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_traffic, vps_suspend_gen_params),
 	KUNIT_CASE_PARAM(vps_migrate, vps_migrate_gen_params),
+	KUNIT_CASE_PARAM(vps_suspend_then_reset, vps_reset_gen_params),
+	KUNIT_CASE(vps_set_state_no_cap),
+	KUNIT_CASE(vps_suspend_before_driver_ok),
 	KUNIT_CASE_PARAM(vps_cvq_suspended, vps_cvq_gen_params),
 	KUNIT_CASE_PARAM(vps_config_suspended, vps_config_gen_params),
 	KUNIT_CASE_SLOW(vps_fault_suspend_hangs),

@@ -461,6 +461,16 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		vp_svq_reset(vdpa);
 		return;
 	}
+	if (dev->suspended) {
+		/*
+		 * The device is not told DRIVER_OK again (that would resume a
+		 * device suspended by the status bit) and keeps SUSPEND; it
+		 * gets whatever else the client adds.
+		 */
+		vp_modern_set_status(mdev, old | (status &
+					~VIRTIO_CONFIG_S_DRIVER_OK));
+		return;
+	}
 	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 	    (old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		vp_modern_set_status(mdev, status);

@@ -1088,6 +1088,45 @@ static void vps_set_state_no_cap(struct kunit *test)
 			    s->e->m->violation);
 }
 
+/*
+ * The client writes back the status it reads while suspended (vhost-vdpa
+ * allows VHOST_VDPA_SET_STATUS then): nothing starts again, the device
+ * stays suspended, resume still works.
+ */
+static void vps_status_rewrite_suspended(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vps *s = vps_new(test, o);
+	struct vpm *m = s->e->m;
+	unsigned int completed, allocs;
+	u8 status;
+
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 4);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	allocs = m->vector_allocs;
+	status = vps_client_status(s);
+	KUNIT_EXPECT_EQ(test, status, VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	s->ops->set_status(s->vdpa, status);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s), status);
+	KUNIT_EXPECT_EQ(test, m->vector_allocs, allocs);
+	/* Still suspended: a frame posted now waits for the resume. */
+	completed = m->q[1].completed;
+	vps_send(s, 2);
+	vps_kick_all(s);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, m->q[1].completed, completed);
+	KUNIT_EXPECT_EQ(test, m->resumes, 0);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 2 * o->pairs);
+	vps_traffic(s, 4);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
 /* Before DRIVER_OK there is nothing to suspend (vhost does not even ask). */
 static void vps_suspend_before_driver_ok(struct kunit *test)
 {
@@ -1421,6 +1460,7 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_then_reset, vps_reset_gen_params),
 	KUNIT_CASE(vps_set_state_no_cap),
 	KUNIT_CASE(vps_suspend_before_driver_ok),
+	KUNIT_CASE_PARAM(vps_status_rewrite_suspended, vps_reset_gen_params),
 	KUNIT_CASE_PARAM(vps_cvq_suspended, vps_cvq_gen_params),
 	KUNIT_CASE_PARAM(vps_config_suspended, vps_config_gen_params),
 	KUNIT_CASE_SLOW(vps_fault_suspend_hangs),

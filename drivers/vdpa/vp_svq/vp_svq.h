@@ -215,8 +215,10 @@ struct vp_svq_cvq {
  * @nvectors: vectors allocated at DRIVER_OK, 0 when none are
  * @shared_vector: every queue and config changes share vector 0
  * @irq_name: name of the config (or shared) interrupt
+ * @config_mac: the MAC the config space shows; protected by @cb_lock
  * @cb_lock: protects the callbacks against the interrupt handlers;
- *	taken by set_vq_cb, set_config_cb, reset and the handlers
+ *	taken by set_vq_cb, set_config_cb, reset and the handlers; also
+ *	protects @config_mac (get_config, the shadow CVQ)
  * @as: the mappings of each address space
  * @group_asid: the address space of each group
  * @domain: IOMMU domain of the function while a client maps memory
@@ -245,6 +247,7 @@ struct vp_svq_dev {
 	struct vp_svq_vq *vqs;
 
 	struct vdpa_callback config_cb;
+	u8 config_mac[ETH_ALEN];
 	u16 config_vector;
 	unsigned int nvectors;
 	bool shared_vector;

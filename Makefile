@@ -8,6 +8,7 @@
 #   make e2e        the QEMU end-to-end harness alone
 #   make kunit      KUnit suites in UML against the device model
 #   make coverage   line coverage of drivers/vdpa/vp_svq from a KUnit run
+#   make bench      figures from the device model (not part of make check)
 #
 # KDIR defaults to the running kernel's build directory; the harnesses pass
 # Debian's 6.12 headers themselves.
@@ -16,7 +17,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
 
-.PHONY: all module client clean deps e2e demo check kunit coverage
+.PHONY: all module client clean deps e2e demo check kunit coverage bench
 
 all: module client
 
@@ -47,3 +48,6 @@ kunit:
 
 coverage:
 	scripts/coverage.sh
+
+bench:
+	scripts/bench.sh

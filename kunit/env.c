@@ -5,7 +5,10 @@
  */
 
 #include <kunit/device.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/jiffies.h>
+#include <linux/scatterlist.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 
@@ -270,6 +273,7 @@ static unsigned int vpt_client_features[] = {
 	VIRTIO_NET_F_CTRL_RX_EXTRA, VIRTIO_NET_F_GUEST_ANNOUNCE,
 	VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_RSS,
 	VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, VIRTIO_NET_F_MRG_RXBUF,
+	VIRTIO_NET_F_GUEST_CSUM,
 };
 
 static const struct virtio_device_id vpt_client_ids[] = {
@@ -351,4 +355,50 @@ struct vpt_client *vpt_client_bind(struct vpt_env *e)
 void vpt_client_unbind(struct vpt_env *e)
 {
 	vpt_detach_client(e);
+}
+
+/**
+ * vpt_client_cvq() - one command on the test client's CVQ
+ * @c: the client, with a CVQ
+ * @cmd: class, command and data
+ * @len: bytes at @cmd
+ * @ack: the ack byte the device wrote (0xee if none)
+ *
+ * Waits up to 3 s for the buffer to come back.
+ *
+ * Return: the used length, or -errno (-ETIMEDOUT: not returned).
+ */
+int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack)
+{
+	struct scatterlist out, in, *sgs[2] = { &out, &in };
+	unsigned long deadline = jiffies + msecs_to_jiffies(3000);
+	unsigned int got = 0;
+	struct virtqueue *vq;
+	u8 *buf;
+	int ret;
+
+	if (c->cvq < 0)
+		return -ENODEV;
+	vq = c->vqs[c->cvq];
+	buf = kmalloc(len + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, cmd, len);
+	buf[len] = 0xee;
+	sg_init_one(&out, buf, len);
+	sg_init_one(&in, buf + len, 1);
+	ret = virtqueue_add_sgs(vq, sgs, 1, 1, buf, GFP_KERNEL);
+	if (ret) {
+		kfree(buf);
+		return ret;
+	}
+	virtqueue_kick(vq);
+	while (virtqueue_get_buf(vq, &got) != buf) {
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;	/* @buf stays the ring's */
+		usleep_range(500, 1000);
+	}
+	*ack = buf[len];
+	kfree(buf);
+	return got;
 }

@@ -198,7 +198,10 @@ static void vpm_reset_locked(struct vpm *m)
 		vpm_queue_clear(&m->q[i], m->cfg.queue_size);
 	memset(&m->net, 0, sizeof(m->net));
 	m->net.curr_qp = 1;
+	/* QEMU's virtio_net_reset(): promiscuous, the configured MAC. */
+	m->net.promisc = true;
 	ether_addr_copy(m->net.mac, m->cfg.mac);
+	ether_addr_copy(m->netcfg.mac, m->cfg.mac);
 	m->resets++;
 }
 
@@ -804,6 +807,23 @@ void vpm_fail_next_cvq(struct vpm *m, u8 class, u8 cmd)
 	m->fail_class = class;
 	m->fail_cmd = cmd;
 	spin_unlock_irqrestore(&m->lock, flags);
+}
+
+/**
+ * vpm_set_cvq_stall() - the control queue stops (or resumes) taking buffers
+ * @m: the model
+ * @stall: true: commands stay unanswered until called with false
+ */
+void vpm_set_cvq_stall(struct vpm *m, bool stall)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&m->lock, flags);
+	m->cvq_stall = stall;
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (!stall)
+		queue_work(m->wq, &m->work);
+	flush_workqueue(m->wq);
 }
 
 /* --- life cycle -------------------------------------------------------------- */

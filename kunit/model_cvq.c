@@ -50,10 +50,14 @@ static int vpm_cvq_rx(struct vpm *m, u8 cmd, const u8 *d, size_t len)
 	return -EINVAL;
 }
 
-/* Two tables, unicast then multicast, each a le32 count and the entries. */
+/*
+ * Two tables, unicast then multicast, each a le32 count and the entries.
+ * Each may hold VPM_MAC_TABLE_MAX entries (QEMU's MAC_TABLE_ENTRIES is a
+ * limit of its own; the spec sets none).
+ */
 static int vpm_cvq_mac_table(struct vpm *m, const u8 *d, size_t len)
 {
-	u8 table[VPM_MAC_TABLE_MAX][ETH_ALEN];
+	u8 table[2 * VPM_MAC_TABLE_MAX][ETH_ALEN];
 	u32 count[2], total = 0;
 	size_t pos = 0;
 	int t;
@@ -65,7 +69,7 @@ static int vpm_cvq_mac_table(struct vpm *m, const u8 *d, size_t len)
 			return -EINVAL;
 		count[t] = get_unaligned_le32(d + pos);
 		pos += 4;
-		if (count[t] > VPM_MAC_TABLE_MAX - total ||
+		if (count[t] > VPM_MAC_TABLE_MAX ||
 		    len - pos < (size_t)count[t] * ETH_ALEN)
 			return -EINVAL;
 		memcpy(table[total], d + pos, count[t] * ETH_ALEN);
@@ -86,10 +90,19 @@ static int vpm_cvq_mac(struct vpm *m, u8 cmd, const u8 *d, size_t len)
 	case VIRTIO_NET_CTRL_MAC_TABLE_SET:
 		return vpm_cvq_mac_table(m, d, len);
 	case VIRTIO_NET_CTRL_MAC_ADDR_SET:
+		/*
+		 * The spec restricts no value here, nor does QEMU
+		 * (virtio_net_handle_mac()): any 6 bytes. With
+		 * VIRTIO_NET_F_MAC the config space follows ("The device MUST
+		 * update mac in config space before it consumes the
+		 * VIRTIO_NET_CTRL_MAC_ADDR_SET command").
+		 */
 		if (!vpm_cvq_has(m, VIRTIO_NET_F_CTRL_MAC_ADDR) ||
-		    len != ETH_ALEN || !is_valid_ether_addr(d))
+		    len != ETH_ALEN)
 			return -EINVAL;
 		ether_addr_copy(m->net.mac, d);
+		if (vpm_cvq_has(m, VIRTIO_NET_F_MAC))
+			ether_addr_copy(m->netcfg.mac, d);
 		return 0;
 	}
 	return -EINVAL;
@@ -125,7 +138,10 @@ static int vpm_cvq_announce(struct vpm *m, u8 cmd, size_t len)
 	return 0;
 }
 
-/* RSS_CONFIG (with an indirection table) or HASH_CONFIG (without). */
+/*
+ * RSS_CONFIG (with an indirection table) or HASH_CONFIG (without): each
+ * replaces the other.
+ */
 static int vpm_cvq_rss(struct vpm *m, bool rss, const u8 *d, size_t len)
 {
 	struct vpm_net_state *n = &m->net;
@@ -149,7 +165,8 @@ static int vpm_cvq_rss(struct vpm *m, bool rss, const u8 *d, size_t len)
 		if (!max_tx || max_tx > m->cfg.max_vqp)
 			return -EINVAL;
 		for (i = 0; i < entries; i++)
-			if (get_unaligned_le16(d + 8 + 2 * i) >= m->cfg.max_vqp * 2)
+			/* Receive queue ids are queue pair numbers. */
+			if (get_unaligned_le16(d + 8 + 2 * i) >= m->cfg.max_vqp)
 				return -EINVAL;
 	}
 	key_len = d[pos + 2];
@@ -157,14 +174,15 @@ static int vpm_cvq_rss(struct vpm *m, bool rss, const u8 *d, size_t len)
 		return -EINVAL;
 
 	n->rss = rss;
+	n->hash = !rss;
 	n->hash_types = get_unaligned_le32(d);
 	n->rss_table_len = entries;
 	for (i = 0; i < entries; i++)
 		n->rss_table[i] = get_unaligned_le16(d + 8 + 2 * i);
-	if (rss) {
-		n->rss_max_tx_vq = max_tx;
+	/* HASH_CONFIG leaves the queue pairs as they are. */
+	n->rss_max_tx_vq = max_tx;
+	if (rss)
 		n->curr_qp = max_tx;
-	}
 	n->rss_key_len = key_len;
 	memcpy(n->rss_key, d + pos + 3, key_len);
 	return 0;
@@ -182,7 +200,14 @@ static int vpm_cvq_mq(struct vpm *m, u8 cmd, const u8 *d, size_t len)
 		if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN ||
 		    pairs > m->cfg.max_vqp)
 			return -EINVAL;
+		/* As in QEMU's virtio_net_handle_mq(): RSS and hashing off. */
 		m->net.curr_qp = pairs;
+		m->net.rss = false;
+		m->net.hash = false;
+		m->net.hash_types = 0;
+		m->net.rss_table_len = 0;
+		m->net.rss_max_tx_vq = 0;
+		m->net.rss_key_len = 0;
 		return 0;
 	case VIRTIO_NET_CTRL_MQ_RSS_CONFIG:
 		return vpm_cvq_rss(m, true, d, len);

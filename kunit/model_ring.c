@@ -533,7 +533,7 @@ static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 			continue;
 		for (n = 0; n < VPM_BATCH; n++) {
 			if (vpm_has(m, VIRTIO_NET_F_CTRL_VQ) && qid == cvq)
-				ret = vpm_cvq_one(m, qid);
+				ret = m->cvq_stall ? 0 : vpm_cvq_one(m, qid);
 			else if (qid & 1 && qid < 2 * m->cfg.max_vqp)
 				ret = vpm_loop_one(m, qid);
 			else

@@ -4,7 +4,7 @@
  * vDPA device and a small virtio driver of the test drives the queues:
  * frames sent on TX come back on RX byte for byte, over split and packed
  * rings, with and without indirect descriptors and event index; control
- * commands reach the device's CVQ and get its ack.
+ * commands go through the shadow CVQ to the device's CVQ and get its ack.
  */
 
 #include <linux/random.h>
@@ -19,16 +19,42 @@
 #define VPT_RXBUF	2048
 #define VPT_WAIT_MS	3000
 
-static struct vpt_client *vpt_data_up(struct kunit *test, struct vpt_env *e)
+static struct vpt_client *
+vpt_data_up_attrs(struct kunit *test, struct vpt_env *e,
+		  const struct vpt_add_attrs *a)
 {
 	struct vpt_client *c;
 
-	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, a), 0);
 	c = vpt_client_bind(e);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_TRUE(test, e->m->status & VIRTIO_CONFIG_S_DRIVER_OK);
 	return c;
 }
+
+static struct vpt_client *vpt_data_up(struct kunit *test, struct vpt_env *e)
+{
+	return vpt_data_up_attrs(test, e, NULL);
+}
+
+/*
+ * "device_features" offering everything the device has, @drop taken out:
+ * what a test of a feature outside the default set asks for.
+ */
+static struct vpt_client *vpt_data_up_all(struct kunit *test,
+					  struct vpt_env *e, u64 drop)
+{
+	struct vpt_add_attrs a = { .has_features = true };
+
+	a.features = e->parent->supported_features & ~drop;
+	return vpt_data_up_attrs(test, e, &a);
+}
+
+/* The features a client cannot have with RING_PACKED: the CVQ's. */
+#define VPT_CTRL_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR))
 
 static void vpt_post_rx(struct kunit *test, struct vpt_client *c, int q,
 			unsigned int n)
@@ -155,6 +181,8 @@ static void vpt_data_split(struct kunit *test)
 
 	KUNIT_EXPECT_FALSE(test, virtio_has_feature(c->vdev, VIRTIO_F_RING_PACKED));
 	KUNIT_EXPECT_TRUE(test, virtio_has_feature(c->vdev, VIRTIO_RING_F_EVENT_IDX));
+	KUNIT_EXPECT_FALSE(test, virtio_has_feature(c->vdev,
+						    VIRTIO_RING_F_INDIRECT_DESC));
 	vpt_loopback(test, e, c, 0, 1);
 	/* A second round on the same rings. */
 	vpt_loopback(test, e, c, 0, 1);
@@ -164,10 +192,11 @@ static void vpt_data_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->irqs_dropped, 0);
 }
 
+/* INDIRECT_DESC is offered only when device_features asks for it. */
 static void vpt_data_split_indirect(struct kunit *test)
 {
 	struct vpt_env *e = vpt_env_new(test, NULL);
-	struct vpt_client *c = vpt_data_up(test, e);
+	struct vpt_client *c = vpt_data_up_all(test, e, 0);
 
 	KUNIT_EXPECT_TRUE(test, virtio_has_feature(c->vdev, VIRTIO_RING_F_INDIRECT_DESC));
 	vpt_loopback(test, e, c, 0, 3);
@@ -203,8 +232,10 @@ static void vpt_data_packed(struct kunit *test)
 	cfg.features |= BIT_ULL(VIRTIO_F_RING_PACKED);
 	cfg.queue_size = 16;
 	e = vpt_env_new(test, &cfg);
-	c = vpt_data_up(test, e);
+	/* Packed rings are offered on request, and only without a CVQ. */
+	c = vpt_data_up_all(test, e, VPT_CTRL_FEATURES);
 	KUNIT_ASSERT_TRUE(test, virtio_has_feature(c->vdev, VIRTIO_F_RING_PACKED));
+	KUNIT_EXPECT_EQ(test, c->cvq, -1);
 	/* Enough rounds for the wrap counters to flip a few times. */
 	vpt_loopback(test, e, c, 0, 1);
 	vpt_loopback(test, e, c, 0, 3);
@@ -226,7 +257,8 @@ static void vpt_data_packed_plain(struct kunit *test)
 			  BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
 	cfg.queue_size = 16;
 	e = vpt_env_new(test, &cfg);
-	c = vpt_data_up(test, e);
+	c = vpt_data_up_all(test, e, VPT_CTRL_FEATURES);
+	KUNIT_ASSERT_TRUE(test, virtio_has_feature(c->vdev, VIRTIO_F_RING_PACKED));
 	vpt_loopback(test, e, c, 0, 3);
 	vpt_loopback(test, e, c, 0, 1);
 	vpt_loopback(test, e, c, 0, 2);
@@ -371,7 +403,8 @@ static void vpt_data_cvq(struct kunit *test)
 	struct vpm_config cfg;
 	struct vpt_client *c;
 	struct vpt_env *e;
-	u8 on = 1, table[4 + 6 + 4 + 12];
+	struct vp_svq_dev *dev;
+	u8 on = 1, off = 0, table[4 + 6 + 4 + 12];
 	__le16 vid = cpu_to_le16(100);
 	__le64 offloads = cpu_to_le64(BIT_ULL(VIRTIO_NET_F_GUEST_CSUM));
 
@@ -381,23 +414,37 @@ static void vpt_data_cvq(struct kunit *test)
 	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ) |
 			BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |
 			BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE) |
+			BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) |
 			BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS);
 	e = vpt_env_new(test, &cfg);
-	c = vpt_data_up(test, e);
+	/* GUEST_ANNOUNCE is outside the default set. */
+	c = vpt_data_up_all(test, e, 0);
 	KUNIT_ASSERT_EQ(test, c->cvq, 4);
+	dev = e->parent->vdev;
+	/*
+	 * The shadow serves the client's CVQ: the device's CVQ (4 here too)
+	 * runs on the driver's ring, not on the client's.
+	 */
+	KUNIT_EXPECT_TRUE(test, e->m->q[4].enabled);
+	KUNIT_EXPECT_EQ(test, e->m->q[4].size, 4);
+	KUNIT_EXPECT_NE(test, e->m->q[4].desc,
+			virtqueue_get_desc_addr(c->vqs[c->cvq]));
+	KUNIT_EXPECT_EQ(test, e->m->q[4].desc, dev->cvq.hw.addr);
 
 	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, VIRTIO_NET_CTRL_MAC,
 				      VIRTIO_NET_CTRL_MAC_ADDR_SET, mac, ETH_ALEN),
 			VIRTIO_NET_OK);
 	KUNIT_EXPECT_MEMEQ(test, e->m->net.mac, mac, ETH_ALEN);
 
+	/* Promiscuous is on after reset: turn it off. */
+	KUNIT_EXPECT_TRUE(test, e->m->net.promisc);
 	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, VIRTIO_NET_CTRL_RX,
-				      VIRTIO_NET_CTRL_RX_PROMISC, &on, 1),
+				      VIRTIO_NET_CTRL_RX_PROMISC, &off, 1),
 			VIRTIO_NET_OK);
 	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, VIRTIO_NET_CTRL_RX,
 				      VIRTIO_NET_CTRL_RX_NOBCAST, &on, 1),
 			VIRTIO_NET_OK);
-	KUNIT_EXPECT_TRUE(test, e->m->net.promisc);
+	KUNIT_EXPECT_FALSE(test, e->m->net.promisc);
 	KUNIT_EXPECT_TRUE(test, e->m->net.nobcast);
 	KUNIT_EXPECT_FALSE(test, e->m->net.allmulti);
 
@@ -451,7 +498,15 @@ static void vpt_data_cvq(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, e->m->net.allmulti);
 	/* Unknown class. */
 	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, 99, 0, NULL, 0), VIRTIO_NET_ERR);
-	KUNIT_EXPECT_EQ(test, e->m->net.errors, 4);
+	/*
+	 * The shadow refused the short table, the 3 pairs and the unknown
+	 * class itself: only the injected failure reached the device.
+	 */
+	KUNIT_EXPECT_EQ(test, e->m->net.errors, 1);
+	KUNIT_EXPECT_EQ(test, e->m->net.commands, 9);
+	KUNIT_EXPECT_EQ(test, dev->cvq.received, 12);
+	KUNIT_EXPECT_EQ(test, dev->cvq.completed, 8);
+	KUNIT_EXPECT_EQ(test, dev->cvq.failed, 4);
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 
 	/* Data still flows on the second pair. */

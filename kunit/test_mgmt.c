@@ -27,7 +27,7 @@ static struct vpt_env *vpt_mq_env(struct kunit *test)
 	vpm_default_config(&cfg);
 	cfg.max_vqp = 4;
 	cfg.msix_vectors = 10;
-	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
+	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ) | BIT_ULL(VIRTIO_F_RING_PACKED);
 	return vpt_env_new(test, &cfg);
 }
 
@@ -42,7 +42,17 @@ static void vpt_mgmt_defaults(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dev->max_vqp, 4);
 	KUNIT_EXPECT_EQ(test, dev->nvqs, 9);
 	KUNIT_EXPECT_EQ(test, dev->vdpa.nvqs, 9);
-	KUNIT_EXPECT_EQ(test, dev->offered_features, e->parent->supported_features);
+	/* QEMU's SVQ-valid set: not the device's RING_PACKED, INDIRECT_DESC. */
+	KUNIT_EXPECT_EQ(test, dev->offered_features,
+			e->parent->supported_features & VP_SVQ_DEFAULT_FEATURES);
+	KUNIT_EXPECT_TRUE(test, e->parent->supported_features &
+			  BIT_ULL(VIRTIO_F_RING_PACKED));
+	KUNIT_EXPECT_FALSE(test, dev->offered_features &
+			   (BIT_ULL(VIRTIO_F_RING_PACKED) |
+			    BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC)));
+	KUNIT_EXPECT_TRUE(test, dev->offered_features &
+			  BIT_ULL(VIRTIO_NET_F_CTRL_VQ));
+	KUNIT_EXPECT_FALSE(test, dev->mac_provisioned);
 	KUNIT_EXPECT_EQ(test, dev->mtu, 1500);
 	KUNIT_EXPECT_STREQ(test, dev_name(&dev->vdpa.dev), e->name);
 
@@ -69,7 +79,8 @@ static void vpt_mgmt_attrs_accepted(struct kunit *test)
 	memcpy(a.mac, e->m->cfg.mac, ETH_ALEN);
 	a.features = e->parent->supported_features &
 		     ~(BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |
-		       BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
+		       BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |
+		       BIT_ULL(VIRTIO_F_RING_PACKED));
 	KUNIT_ASSERT_EQ(test, vpt_add(e, &a), 0);
 	dev = e->parent->vdev;
 	KUNIT_ASSERT_NOT_NULL(test, dev);
@@ -113,9 +124,18 @@ static void vpt_mgmt_attrs_refused(struct kunit *test)
 	vpt_expect_refused(test, e, &a, -EINVAL);
 
 	memset(&a, 0, sizeof(a));
-	a.has_mac = true;		/* a MAC the device does not have */
+	a.has_mac = true;		/* a multicast MAC */
 	memcpy(a.mac, e->m->cfg.mac, ETH_ALEN);
-	a.mac[5] ^= 1;
+	a.mac[0] |= 1;
+	vpt_expect_refused(test, e, &a, -EINVAL);
+
+	memset(a.mac, 0, ETH_ALEN);	/* the zero MAC */
+	vpt_expect_refused(test, e, &a, -EINVAL);
+
+	memset(&a, 0, sizeof(a));
+	a.has_features = true;		/* the shadow CVQ reads split rings */
+	a.features = all;
+	KUNIT_ASSERT_TRUE(test, all & BIT_ULL(VIRTIO_F_RING_PACKED));
 	vpt_expect_refused(test, e, &a, -EOPNOTSUPP);
 
 	memset(&a, 0, sizeof(a));
@@ -123,6 +143,7 @@ static void vpt_mgmt_attrs_refused(struct kunit *test)
 	a.features = all | BIT_ULL(VIRTIO_NET_F_RSS);
 	vpt_expect_refused(test, e, &a, -EINVAL);
 
+	all &= ~BIT_ULL(VIRTIO_F_RING_PACKED);
 	a.features = all & ~BIT_ULL(VIRTIO_F_VERSION_1);
 	vpt_expect_refused(test, e, &a, -EINVAL);
 
@@ -136,6 +157,53 @@ static void vpt_mgmt_attrs_refused(struct kunit *test)
 	/* Nothing half-made stayed behind: a plain add still works. */
 	KUNIT_EXPECT_EQ(test, vpt_add(e, NULL), 0);
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+/*
+ * A MAC other than the device's is programmed through the device's CVQ:
+ * accepted with CTRL_VQ and CTRL_MAC_ADDR, refused (-EOPNOTSUPP) without.
+ */
+static void vpt_mgmt_mac(struct kunit *test)
+{
+	struct vpt_add_attrs a = { .has_mac = true };
+	struct vpm_config cfg;
+	struct vpt_env *e;
+
+	vpm_default_config(&cfg);
+	e = vpt_env_new(test, &cfg);
+	memcpy(a.mac, cfg.mac, ETH_ALEN);
+	a.mac[5] ^= 1;
+	KUNIT_ASSERT_EQ(test, vpt_add(e, &a), 0);
+	KUNIT_ASSERT_NOT_NULL(test, e->parent->vdev);
+	KUNIT_EXPECT_TRUE(test, e->parent->vdev->mac_provisioned);
+	KUNIT_EXPECT_MEMEQ(test, e->parent->vdev->mac, a.mac, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, vpt_del(e), 0);
+	/* The device's own MAC is no provisioning at all. */
+	memcpy(a.mac, cfg.mac, ETH_ALEN);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, &a), 0);
+	KUNIT_EXPECT_FALSE(test, e->parent->vdev->mac_provisioned);
+	KUNIT_EXPECT_EQ(test, vpt_del(e), 0);
+
+	vpm_default_config(&cfg);
+	cfg.features &= ~BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
+	e = vpt_env_new(test, &cfg);
+	memcpy(a.mac, cfg.mac, ETH_ALEN);
+	a.mac[5] ^= 1;
+	vpt_expect_refused(test, e, &a, -EOPNOTSUPP);
+	/* Its own MAC it can report without a command. */
+	memcpy(a.mac, cfg.mac, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, vpt_add(e, &a), 0);
+	KUNIT_EXPECT_EQ(test, vpt_del(e), 0);
+
+	vpm_default_config(&cfg);
+	cfg.features &= ~(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
+			  BIT_ULL(VIRTIO_NET_F_CTRL_RX) |
+			  BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |
+			  BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR));
+	e = vpt_env_new(test, &cfg);
+	memcpy(a.mac, cfg.mac, ETH_ALEN);
+	a.mac[0] ^= 2;
+	vpt_expect_refused(test, e, &a, -EOPNOTSUPP);
 }
 
 /* A device without MTU: the vDPA core refuses the attribute itself. */
@@ -352,6 +420,7 @@ static struct kunit_case vpt_mgmt_cases[] = {
 	KUNIT_CASE(vpt_mgmt_defaults),
 	KUNIT_CASE(vpt_mgmt_attrs_accepted),
 	KUNIT_CASE(vpt_mgmt_attrs_refused),
+	KUNIT_CASE(vpt_mgmt_mac),
 	KUNIT_CASE(vpt_mgmt_mtu_unsupported),
 	KUNIT_CASE(vpt_mgmt_add_del_repeat),
 	KUNIT_CASE(vpt_mgmt_unregister_with_device),

@@ -97,7 +97,13 @@ static void vpt_ops_status_machine(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), 0);
 	KUNIT_EXPECT_EQ(test, ops->get_device_id(vdpa), VIRTIO_ID_NET);
 	KUNIT_EXPECT_EQ(test, ops->get_vendor_id(vdpa), VPM_VENDOR_ID);
-	KUNIT_EXPECT_EQ(test, features, e->m->cfg.features);
+	/* By default QEMU's SVQ-valid set: the device's INDIRECT_DESC is not. */
+	KUNIT_EXPECT_EQ(test, features,
+			e->m->cfg.features & VP_SVQ_DEFAULT_FEATURES);
+	KUNIT_EXPECT_TRUE(test, e->m->cfg.features &
+			  BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
+	KUNIT_EXPECT_FALSE(test, features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
+	KUNIT_EXPECT_TRUE(test, features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ));
 	vpt_negotiate(test, vdpa, features);
 	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), VPT_S_READY);
 	KUNIT_EXPECT_EQ(test, ops->get_driver_features(vdpa), features);
@@ -188,7 +194,14 @@ static void vpt_ops_vq_setup_kick_irq(struct kunit *test)
 			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
 	KUNIT_EXPECT_TRUE(test, e->m->q[0].enabled);
 	KUNIT_EXPECT_TRUE(test, e->m->q[1].enabled);
-	KUNIT_EXPECT_FALSE(test, e->m->q[2].enabled);
+	/*
+	 * The client left its CVQ (2) alone; the device's CVQ runs anyway,
+	 * on the driver's own ring, polled: no vector.
+	 */
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
+	KUNIT_EXPECT_TRUE(test, e->m->q[2].enabled);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].msix_vector, VIRTIO_MSI_NO_VECTOR);
 	KUNIT_EXPECT_EQ(test, e->m->q[0].size, 64);
 	KUNIT_EXPECT_EQ(test, e->m->q[1].size, 128);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_size(vdpa, 1), 128);
@@ -361,16 +374,23 @@ static void vpt_ops_config_view(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *(u32 *)&cfg, 0);
 }
 
-/* Fewer queue pairs than the device: the client's CVQ maps to the device's. */
+/*
+ * Fewer queue pairs than the device: the client's CVQ (4) is never
+ * programmed into the device. Its kicks go to the shadow, not to a
+ * doorbell, it has no doorbell to map, and the device's own CVQ (at
+ * 2 * the device's max_virtqueue_pairs) runs on the driver's ring.
+ */
 static void vpt_ops_cvq_mapping(struct kunit *test)
 {
 	struct vpt_add_attrs attrs = { .max_vqp = 2 };
 	const struct vdpa_config_ops *ops;
 	struct vdpa_notification_area area;
 	struct vdpa_device *vdpa;
+	struct vp_svq_dev *dev;
 	struct vpm_config cfg;
 	struct vpt_env *e;
 	struct vpt_cb cb;
+	unsigned int q;
 
 	vpm_default_config(&cfg);
 	cfg.max_vqp = 4;
@@ -378,22 +398,41 @@ static void vpt_ops_cvq_mapping(struct kunit *test)
 	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
 	e = vpt_env_new(test, &cfg);
 	vdpa = vpt_ops_add(test, e, &attrs);
+	dev = vdpa_to_vp_svq(vdpa);
 	ops = vdpa->config;
 	KUNIT_EXPECT_EQ(test, vdpa->nvqs, 5);
 	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
 	vpt_setup_vq(test, vdpa, 4, 16, &cb);
 	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
 	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, ops->get_vq_ready(vdpa, 4));
+	/* The device's CVQ: the driver's 4-entry ring, not the client's. */
 	KUNIT_EXPECT_TRUE(test, e->m->q[8].enabled);
-	KUNIT_EXPECT_FALSE(test, e->m->q[4].enabled);
+	KUNIT_EXPECT_EQ(test, e->m->q[8].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[8].desc, dev->cvq.hw.addr);
+	for (q = 0; q < 8; q++)
+		KUNIT_EXPECT_FALSE_MSG(test, e->m->q[q].enabled, "queue %u", q);
+	/* No vector for the client's CVQ: it is not a hardware queue. */
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 1);
+	KUNIT_EXPECT_LT(test, ops->get_vq_irq(vdpa, 4), 0);
+
 	ops->kick_vq(vdpa, 4);
-	KUNIT_EXPECT_EQ(test, e->m->q[8].kicks, 1);
-	KUNIT_EXPECT_EQ(test, e->m->q[4].kicks, 0);
+	flush_work(&dev->cvq.work);
+	for (q = 0; q < 9; q++)
+		KUNIT_EXPECT_EQ_MSG(test, e->m->q[q].kicks, 0, "queue %u", q);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dev->vqs[4].kicks), 0);
 	area = ops->get_vq_notification(vdpa, 4);
-	KUNIT_EXPECT_EQ(test, area.addr, e->m->notify[8].pa);
+	KUNIT_EXPECT_EQ(test, area.addr, 0);
+	KUNIT_EXPECT_EQ(test, area.size, 0);
+	/* A data queue still gets its doorbell. */
+	area = ops->get_vq_notification(vdpa, 3);
+	KUNIT_EXPECT_EQ(test, area.addr, e->m->notify[3].pa);
+	/* The device's CVQ raises no interrupt the client would see. */
 	vpm_raise_vq_irq(e->m, 8);
-	KUNIT_EXPECT_EQ(test, atomic_read(&cb.calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cb.calls), 0);
 	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_FALSE(test, e->m->q[8].enabled);
+	KUNIT_EXPECT_NULL(test, dev->cvq.hw.va);
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 

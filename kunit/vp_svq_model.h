@@ -69,8 +69,8 @@ struct vpm_config {
  * @mac: VIRTIO_NET_CTRL_MAC_ADDR_SET
  * @uc_entries: unicast entries of the last MAC_TABLE_SET
  * @mc_entries: multicast entries of the last MAC_TABLE_SET
- * @mac_table: the entries, unicast first
- * @promisc: VIRTIO_NET_CTRL_RX_PROMISC
+ * @mac_table: the entries, unicast first (up to VPM_MAC_TABLE_MAX each)
+ * @promisc: VIRTIO_NET_CTRL_RX_PROMISC (on after reset, as in QEMU)
  * @allmulti: VIRTIO_NET_CTRL_RX_ALLMULTI
  * @alluni: VIRTIO_NET_CTRL_RX_ALLUNI
  * @nomulti: VIRTIO_NET_CTRL_RX_NOMULTI
@@ -78,8 +78,10 @@ struct vpm_config {
  * @nobcast: VIRTIO_NET_CTRL_RX_NOBCAST
  * @vlans: VLAN filter, one bit per VLAN ID
  * @curr_qp: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (1 after reset)
- * @rss: whether the last MQ command was RSS_CONFIG (else HASH_CONFIG)
- * @hash_types: hash types of the last RSS_CONFIG or HASH_CONFIG
+ * @rss: RSS is on: the last MQ command was RSS_CONFIG
+ * @hash: hash reporting is on: the last MQ command was HASH_CONFIG
+ * @hash_types: hash types of the last RSS_CONFIG or HASH_CONFIG (0 when
+ *	neither is on: VQ_PAIRS_SET turns both off)
  * @rss_table_len: indirection table entries of the last RSS_CONFIG
  * @rss_table: the indirection table
  * @rss_max_tx_vq: max_tx_vq of the last RSS_CONFIG
@@ -96,11 +98,12 @@ struct vpm_net_state {
 	u8 mac[ETH_ALEN];
 	u32 uc_entries;
 	u32 mc_entries;
-	u8 mac_table[VPM_MAC_TABLE_MAX][ETH_ALEN];
+	u8 mac_table[2 * VPM_MAC_TABLE_MAX][ETH_ALEN];
 	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
 	DECLARE_BITMAP(vlans, 4096);
 	u16 curr_qp;
 	bool rss;
+	bool hash;
 	u32 hash_types;
 	u16 rss_table_len;
 	u16 rss_table[VPM_RSS_TABLE_MAX];
@@ -238,6 +241,8 @@ struct vpm_vector {
  *	@fail_class / @fail_cmd
  * @fail_class: class for @fail_cvq
  * @fail_cmd: command for @fail_cvq
+ * @cvq_stall: knob: the control queue takes no buffer (the other queues
+ *	run); unlike @stall it survives a device reset
  * @refuse_vectors: knob: msix_config and queue_msix_vector read back
  *	VIRTIO_MSI_NO_VECTOR
  * @fail_alloc_vectors: knob: alloc_vectors fails with -ENOSPC
@@ -298,6 +303,7 @@ struct vpm {
 	unsigned int drop_irqs;
 	bool fail_cvq;
 	u8 fail_class, fail_cmd;
+	bool cvq_stall;
 	bool refuse_vectors;
 	bool fail_alloc_vectors;
 	bool gone;
@@ -330,6 +336,7 @@ void vpm_set_needs_reset(struct vpm *m);
 void vpm_config_changed(struct vpm *m);
 void vpm_surprise_removal(struct vpm *m);
 void vpm_fail_next_cvq(struct vpm *m, u8 class, u8 cmd);
+void vpm_set_cvq_stall(struct vpm *m, bool stall);
 void vpm_note_violation(struct vpm *m, const char *fmt, ...);
 void vpm_raise_vq_irq(struct vpm *m, u16 qid);
 void vpm_signal_config(struct vpm *m);

@@ -108,6 +108,7 @@ int vpt_client_register(void);
 void vpt_client_unregister(void);
 struct vpt_client *vpt_client_bind(struct vpt_env *e);
 void vpt_client_unbind(struct vpt_env *e);
+int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack);
 
 #ifdef CONFIG_GCOV
 /*

@@ -9,8 +9,9 @@
 # directory is kept, so reruns are incremental. The last line of output is
 # "N passed, M failed"; the exit status is non-zero on any failure.
 #
-# Environment (used by scripts/coverage.sh):
+# Environment (used by scripts/coverage.sh and scripts/bench.sh):
 #   KUNIT_BUILD_DIR   build directory (default .build/kunit/um)
+#   KUNIT_CONFIG      the kunitconfig (default kunit/.kunitconfig)
 #   KUNIT_EXTRA_CONFIG  one more kunitconfig fragment to merge
 #   KUNIT_TIMEOUT     seconds for build and run together (default 2400)
 #   KUNIT_FILTER      kunit.py filter_glob, e.g. 'vp_svq_probe*'
@@ -99,7 +100,7 @@ fi
 
 # --- build and run -------------------------------------------------------------
 args=(run --arch=um --build_dir="$BUILD_DIR" --jobs="$(nproc)"
-      --timeout=600 --kunitconfig="$VP_ROOT/kunit/.kunitconfig")
+      --timeout=600 --kunitconfig="${KUNIT_CONFIG:-$VP_ROOT/kunit/.kunitconfig}")
 [ -z "${KUNIT_EXTRA_CONFIG:-}" ] || args+=(--kunitconfig="$KUNIT_EXTRA_CONFIG")
 [ -z "${KUNIT_MAKE_OPTIONS:-}" ] || args+=(--make_options="$KUNIT_MAKE_OPTIONS")
 [ -z "${KUNIT_FILTER:-}" ] || args+=("$KUNIT_FILTER")

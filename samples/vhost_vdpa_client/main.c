@@ -11,7 +11,15 @@
  *   run        DRIVER_OK, RX buffers, ARP request on TX, wait for the reply
  *   teardown   reset (status 0), IOTLB invalidate
  *
- * Exit status: 0 reply seen, 1 no reply (data path), 2 any other failure.
+ * With --cvq, as QEMU does when it shadows the CVQ: the isolation probe
+ * (features, then the vring group of the CVQ and of every data queue, then
+ * a reset) before negotiating; SET_GROUP_ASID of the CVQ's group to ASID 1,
+ * the CVQ ring and command buffers in a second DMA region mapped in ASID 1;
+ * after DRIVER_OK, MAC_ADDR_SET commands (one, a malformed pair, two in
+ * flight) that must be acked one by one, then the ARP check in ASID 0.
+ *
+ * Exit status: 0 reply seen, 1 no reply (data path), 2 any other failure,
+ * 3 a CVQ check failed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cvq.h"
 #include "mem.h"
 #include "net.h"
 #include "ring.h"
@@ -30,10 +39,17 @@
 
 #define EXIT_NO_REPLY	1
 #define EXIT_ERROR	2
+#define EXIT_CVQ	3
 
 #define RX_VQ		0
 #define TX_VQ		1
 #define DATA_ASID	0
+#define CVQ_ASID	1
+#define CVQ_QUEUE_SIZE	64	/* capped at the device maximum */
+#define CVQ_TIMEOUT	2.0	/* seconds for the acks of one batch */
+
+/* A CVQ check failed: not an ioctl error. Returned as a positive code. */
+#define CVQ_FAILED	EXIT_CVQ
 
 #define BUF_SLOT	2048	/* one packet buffer, header included */
 #define RX_BUF_LEN	(NET_HDR_LEN + ETH_FRAME_MAX)	/* 1526 */
@@ -55,6 +71,9 @@ struct options {
 	bool have_iova_base;
 	bool late_enable;
 	bool verbose;
+	bool cvq;
+	uint64_t cvq_iova;
+	bool have_cvq_iova;
 };
 
 struct client {
@@ -67,6 +86,8 @@ struct client {
 	uint64_t features_offered;
 	uint64_t features;
 	uint32_t nvqs;
+	uint32_t ngroups;
+	uint32_t nas;
 	uint16_t vq_max;
 	uint64_t iova_first;
 	uint64_t iova_last;
@@ -78,6 +99,11 @@ struct client {
 	struct split_vq tx;
 	uint8_t *rx_bufs;	/* vq_size slots of BUF_SLOT bytes */
 	uint8_t *tx_bufs;
+
+	unsigned int cvq_index;		/* vring index of the CVQ */
+	uint32_t cvq_group;
+	struct dma_region cvq_mem;	/* mapped in CVQ_ASID */
+	struct ctrl_vq cvq;
 
 	unsigned int tx_sent;
 	unsigned int tx_done;
@@ -99,6 +125,8 @@ static const struct option long_opts[] = {
 	{ "iova-base", required_argument, NULL, 'b' },
 	{ "late-enable", no_argument, NULL, 'L' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "cvq", no_argument, NULL, 'c' },
+	{ "cvq-iova", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,10 +156,16 @@ static void usage(FILE *f, const char *prog)
 		"  -L, --late-enable            enable the vrings after DRIVER_OK, as\n"
 		"                               QEMU >= 8.2 does (default: before)\n"
 		"  -v, --verbose                print every received frame\n"
+		"  -c, --cvq                    also do what QEMU does to shadow the CVQ:\n"
+		"                               isolation probe, CVQ group in ASID 1,\n"
+		"                               MAC_ADDR_SET commands checked for their acks\n"
+		"  -C, --cvq-iova ADDR          IOVA of the CVQ region in ASID 1 (default:\n"
+		"                               after the data region; may overlap it)\n"
 		"  -h, --help                   this text\n"
 		"\n"
 		"Exit status: 0 ARP reply seen, 1 no reply before the timeout,\n"
-		"2 any other failure (the failing ioctl and errno are printed).\n",
+		"2 any other failure (the failing ioctl and errno are printed),\n"
+		"3 a CVQ check failed (--cvq).\n",
 		prog);
 }
 
@@ -167,7 +201,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->retries = 4;
 	o->queue_size = 256;
 
-	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:Lvh", long_opts,
+	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:h", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -231,6 +265,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'c':
+			o->cvq = true;
+			break;
+		case 'C':
+			if (parse_u64(optarg, &v) || (v & 0xfff)) {
+				fail("--cvq-iova: '%s' is not a 4 KiB aligned address\n",
+				     optarg);
+				return -EINVAL;
+			}
+			o->cvq_iova = v;
+			o->have_cvq_iova = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -300,7 +346,7 @@ static const char *no_feature(uint64_t features, unsigned int bit)
 static int probe(struct client *c)
 {
 	uint64_t want_backend, features;
-	uint32_t id, groups, nas, cfg_size;
+	uint32_t id, cfg_size;
 	uint8_t cfgbuf[sizeof(struct virtio_net_config)];
 	char buf[512], mac[18];
 	const char *link;
@@ -331,6 +377,15 @@ static int probe(struct client *c)
 	want_backend = c->backend_offered &
 		       (1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2 |
 			1ULL << VHOST_BACKEND_F_IOTLB_BATCH);
+	if (c->opt.cvq) {
+		/* QEMU probes CVQ isolation only with IOTLB_ASID */
+		if (!(c->backend_offered &
+		      (1ULL << VHOST_BACKEND_F_IOTLB_ASID))) {
+			fail("--cvq: backend does not offer IOTLB_ASID: no address space for the CVQ\n");
+			return -EOPNOTSUPP;
+		}
+		want_backend |= 1ULL << VHOST_BACKEND_F_IOTLB_ASID;
+	}
 	ret = vdpa_set_backend_features(&c->dev, want_backend);
 	if (ret)
 		return ret;
@@ -358,14 +413,14 @@ static int probe(struct client *c)
 	ret = vdpa_get_vqs_count(&c->dev, &c->nvqs);
 	if (ret)
 		return ret;
-	ret = vdpa_get_group_num(&c->dev, &groups);
+	ret = vdpa_get_group_num(&c->dev, &c->ngroups);
 	if (ret)
 		return ret;
-	ret = vdpa_get_as_num(&c->dev, &nas);
+	ret = vdpa_get_as_num(&c->dev, &c->nas);
 	if (ret)
 		return ret;
 	say("VHOST_VDPA_GET_VQS_COUNT: %u (groups %u, address spaces %u)",
-	    c->nvqs, groups, nas);
+	    c->nvqs, c->ngroups, c->nas);
 	if (c->nvqs < 2) {
 		fail("device has %u virtqueues, need RX and TX\n",
 		     c->nvqs);
@@ -431,15 +486,136 @@ static int probe(struct client *c)
 	return 0;
 }
 
+/*
+ * The CVQ's vring index: after the data queues of max_virtqueue_pairs
+ * pairs with MQ, of one pair without (virtio-net "Device Types").
+ */
+static int cvq_index_for(struct client *c, uint64_t features,
+			 unsigned int *index)
+{
+	bool mq = features & (1ULL << VIRTIO_NET_F_MQ);
+	unsigned int pairs = mq ? c->cfg.max_virtqueue_pairs : 1;
+
+	if (!pairs || 2 * pairs >= c->nvqs) {
+		fail("CVQ index %u (%s max_virtqueue_pairs %u) is not below the vq count %u\n",
+		     2 * pairs, mq ? "MQ," : "no MQ, ignoring", pairs,
+		     c->nvqs);
+		return -ENODEV;
+	}
+	*index = 2 * pairs;
+	return 0;
+}
+
+/*
+ * Read the vring group of the CVQ and of every data queue before it, as
+ * QEMU does; CVQ_FAILED when a data queue shares the CVQ's group, or when
+ * the device has no groups (EOPNOTSUPP: QEMU's "not isolated").
+ */
+static int check_cvq_group(struct client *c, unsigned int index)
+{
+	char groups[256];
+	uint64_t seen = 0;
+	bool shared = false;
+	unsigned int i;
+	uint32_t group;
+	size_t used = 0;
+	int ret;
+
+	ret = vdpa_get_vring_group(&c->dev, index, &c->cvq_group);
+	if (ret == -EOPNOTSUPP) {
+		fail("CVQ not isolated: VHOST_VDPA_GET_VRING_GROUP unsupported (QEMU would pass the CVQ through)\n");
+		return CVQ_FAILED;
+	}
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_GET_VRING_GROUP: vq %u (CVQ) -> group %u", index,
+	    c->cvq_group);
+
+	groups[0] = '\0';
+	for (i = 0; i < index; i++) {
+		ret = vdpa_get_vring_group(&c->dev, i, &group);
+		if (ret)
+			return ret;
+		say("VHOST_VDPA_GET_VRING_GROUP: vq %u (%s) -> group %u", i,
+		    i & 1 ? "TX" : "RX", group);
+		if (group == c->cvq_group)
+			shared = true;
+		if (group < 64 && (seen & (1ULL << group)))
+			continue;
+		if (group < 64)
+			seen |= 1ULL << group;
+		str_append(groups, sizeof(groups), &used, "%s%u",
+			   used ? " " : "", group);
+	}
+	if (shared) {
+		fail("CVQ not isolated: group %u (data groups %s): a data vq shares the CVQ's group\n",
+		     c->cvq_group, groups);
+		return CVQ_FAILED;
+	}
+	say("CVQ isolated: group %u (data groups %s)", c->cvq_group, groups);
+	return 0;
+}
+
+/*
+ * QEMU's vhost_vdpa_probe_cvq_isolation(): ACKNOWLEDGE|DRIVER, every
+ * offered feature, FEATURES_OK, the groups, then a reset whatever came of
+ * it. Returns 0, CVQ_FAILED or a negative errno.
+ */
+static int probe_isolation(struct client *c)
+{
+	char buf[512];
+	unsigned int index;
+	uint8_t status;
+	int ret, ret2;
+
+	if (!(c->features_offered & (1ULL << VIRTIO_NET_F_CTRL_VQ))) {
+		fail("--cvq: device does not offer VIRTIO_NET_F_CTRL_VQ\n");
+		return CVQ_FAILED;
+	}
+	say("CVQ isolation probe: all offered features, then the vring groups");
+	ret = status_add(c, VIRTIO_CONFIG_S_ACKNOWLEDGE, "ACKNOWLEDGE");
+	if (!ret)
+		ret = status_add(c, VIRTIO_CONFIG_S_DRIVER, "DRIVER");
+	if (!ret)
+		ret = vdpa_set_features(&c->dev, c->features_offered);
+	if (!ret) {
+		say("VHOST_SET_FEATURES: 0x%016llx (%s) (probe: all offered)",
+		    (unsigned long long)c->features_offered,
+		    net_features_str(c->features_offered, buf, sizeof(buf)));
+		ret = status_add(c, VIRTIO_CONFIG_S_FEATURES_OK, "FEATURES_OK");
+	}
+	if (!ret)
+		ret = cvq_index_for(c, c->features_offered, &index);
+	if (!ret)
+		ret = check_cvq_group(c, index);
+
+	ret2 = vdpa_set_status(&c->dev, 0);
+	if (!ret2)
+		ret2 = vdpa_get_status(&c->dev, &status);
+	if (!ret2) {
+		say("VHOST_VDPA_SET_STATUS 0 (end of the probe): status now 0x%02x",
+		    status);
+		if (status) {
+			fail("device status 0x%02x after the probe's reset, expected 0\n",
+			     status);
+			ret2 = -EIO;
+		}
+	}
+	return ret ? ret : ret2;
+}
+
 static int negotiate(struct client *c)
 {
-	const uint64_t required = 1ULL << VIRTIO_F_VERSION_1 |
-				  1ULL << VIRTIO_F_ACCESS_PLATFORM;
+	uint64_t required = 1ULL << VIRTIO_F_VERSION_1 |
+			    1ULL << VIRTIO_F_ACCESS_PLATFORM;
 	const uint64_t optional = 1ULL << VIRTIO_NET_F_MAC |
 				  1ULL << VIRTIO_NET_F_STATUS;
 	char buf[512];
 	int ret;
 
+	if (c->opt.cvq)
+		required |= 1ULL << VIRTIO_NET_F_CTRL_VQ |
+			    1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR;
 	if ((c->features_offered & required) != required) {
 		fail("device lacks required features: %s\n",
 		     net_features_str(required & ~c->features_offered, buf,
@@ -462,13 +638,34 @@ static int negotiate(struct client *c)
 	    (unsigned long long)c->features,
 	    net_features_str(c->features, buf, sizeof(buf)));
 
-	return status_add(c, VIRTIO_CONFIG_S_FEATURES_OK, "FEATURES_OK");
+	ret = status_add(c, VIRTIO_CONFIG_S_FEATURES_OK, "FEATURES_OK");
+	if (ret || !c->opt.cvq)
+		return ret;
+
+	/* QEMU looks the group up again at every start */
+	ret = cvq_index_for(c, c->features, &c->cvq_index);
+	if (ret)
+		return ret;
+	return check_cvq_group(c, c->cvq_index);
 }
 
 static size_t ring_footprint(unsigned int num)
 {
 	/* desc + avail + used of a split ring, plus alignment slack */
 	return 16 * num + (6 + 2 * num) + (6 + 8 * num) + 3 * 64;
+}
+
+static int check_iova(struct client *c, uint64_t base, size_t size)
+{
+	if (base < c->iova_first || base > c->iova_last ||
+	    size - 1 > c->iova_last - base) {
+		fail("IOVA 0x%llx+0x%zx is outside the device range 0x%llx-0x%llx\n",
+		     (unsigned long long)base, size,
+		     (unsigned long long)c->iova_first,
+		     (unsigned long long)c->iova_last);
+		return -ERANGE;
+	}
+	return 0;
 }
 
 static int map_memory(struct client *c, unsigned int num)
@@ -489,14 +686,9 @@ static int map_memory(struct client *c, unsigned int num)
 		if (!base)
 			base = SZ_2M;	/* keep IOVA 0 unmapped */
 	}
-	if (base < c->iova_first || base > c->iova_last ||
-	    size - 1 > c->iova_last - base) {
-		fail("IOVA 0x%llx+0x%zx is outside the device range 0x%llx-0x%llx\n",
-		     (unsigned long long)base, size,
-		     (unsigned long long)c->iova_first,
-		     (unsigned long long)c->iova_last);
-		return -ERANGE;
-	}
+	ret = check_iova(c, base, size);
+	if (ret)
+		return ret;
 
 	ret = dma_reserve_memlock(size + 65536);
 	if (ret < 0)
@@ -518,6 +710,85 @@ static int map_memory(struct client *c, unsigned int num)
 	    (unsigned long long)c->mem.iova,
 	    (unsigned long long)(c->mem.iova + c->mem.size - 1),
 	    (void *)c->mem.va, c->mem.size >> 10);
+	return 0;
+}
+
+/*
+ * The CVQ's group goes to CVQ_ASID, then the CVQ region (ring + command
+ * slots) is mapped there in a batch of its own, as QEMU maps its shadow
+ * CVQ buffers. By default the region follows the data region; with
+ * --cvq-iova it may sit at the same IOVAs as data memory in ASID 0, which
+ * only works if the device really translates the CVQ through ASID 1.
+ */
+static int map_cvq_memory(struct client *c, unsigned int num)
+{
+	size_t size = (cvq_footprint((uint16_t)num) + 4095) & ~(size_t)4095;
+	uint64_t base;
+	bool overlap;
+	int ret;
+
+	if (c->nas <= CVQ_ASID) {
+		fail("--cvq: device has %u address space(s), need ASID %u\n",
+		     c->nas, CVQ_ASID);
+		return -EOPNOTSUPP;
+	}
+	ret = vdpa_set_group_asid(&c->dev, c->cvq_group, CVQ_ASID);
+	if (ret)
+		return ret;
+	say("VHOST_VDPA_SET_GROUP_ASID: group %u (CVQ, vq %u) -> asid %u",
+	    c->cvq_group, c->cvq_index, CVQ_ASID);
+
+	if (c->opt.have_cvq_iova)
+		base = c->opt.cvq_iova;
+	else
+		base = (c->mem.iova + c->mem.size + SZ_2M - 1) & ~(SZ_2M - 1);
+	ret = check_iova(c, base, size);
+	if (ret)
+		return ret;
+	ret = dma_reserve_memlock(c->mem.size + size + 65536);
+	if (ret < 0)
+		return ret;
+	ret = dma_region_create(&c->cvq_mem, size, base);
+	if (ret)
+		return ret;
+	ret = dma_region_map(&c->dev, &c->cvq_mem, CVQ_ASID);
+	if (ret)
+		return ret;
+	overlap = base < c->mem.iova + c->mem.size &&
+		  c->mem.iova < base + size;
+	say("VHOST_IOTLB_UPDATE%s: asid %u iova 0x%llx-0x%llx -> va %p (%zu KiB, RW): CVQ ring + %u command slots%s",
+	    c->dev.backend_features & (1ULL << VHOST_BACKEND_F_IOTLB_BATCH) ?
+	    " (in BATCH_BEGIN/END)" : "", CVQ_ASID,
+	    (unsigned long long)c->cvq_mem.iova,
+	    (unsigned long long)(c->cvq_mem.iova + c->cvq_mem.size - 1),
+	    (void *)c->cvq_mem.va, c->cvq_mem.size >> 10, CVQ_SLOTS,
+	    overlap ? " (overlaps the data region's IOVAs in asid 0)" : "");
+	return 0;
+}
+
+static int setup_cvq(struct client *c)
+{
+	struct vdpa_vring_cfg cfg;
+	unsigned int num = CVQ_QUEUE_SIZE;
+	int ret;
+
+	while (num > c->vq_max)
+		num >>= 1;
+	ret = map_cvq_memory(c, num);
+	if (ret)
+		return ret;
+	ret = cvq_init(&c->cvq, &c->cvq_mem, c->cvq_index, (uint16_t)num);
+	if (ret)
+		return ret;
+	split_vq_vring_cfg(&c->cvq.vq, &cfg);
+	ret = vdpa_vring_setup(&c->dev, &cfg);
+	if (ret)
+		return ret;
+	say("vq %u CVQ: VHOST_SET_VRING_NUM/ADDR/BASE/KICK/CALL: num %u, desc 0x%llx avail 0x%llx used 0x%llx (asid %u), base %u, kick fd %d, call fd %d",
+	    cfg.index, cfg.num, (unsigned long long)cfg.desc_iova,
+	    (unsigned long long)cfg.driver_iova,
+	    (unsigned long long)cfg.device_iova, CVQ_ASID, cfg.base,
+	    cfg.kick_fd, cfg.call_fd);
 	return 0;
 }
 
@@ -545,6 +816,15 @@ static int setup_vq(struct client *c, struct split_vq *vq, unsigned int index,
 static int enable_vqs(struct client *c)
 {
 	int ret;
+
+	/* QEMU enables the CVQ first, to replay the device state on it */
+	if (c->opt.cvq) {
+		ret = vdpa_set_vring_enable(&c->dev, c->cvq_index, true);
+		if (ret)
+			return ret;
+		say("VHOST_VDPA_SET_VRING_ENABLE 1: vq %u (CVQ)",
+		    c->cvq_index);
+	}
 
 	ret = vdpa_set_vring_enable(&c->dev, RX_VQ, true);
 	if (ret)
@@ -589,6 +869,11 @@ static int setup_queues(struct client *c)
 	if (!c->rx_bufs || !c->tx_bufs) {
 		fail("DMA region too small for packet buffers\n");
 		return -ENOMEM;
+	}
+	if (c->opt.cvq) {
+		ret = setup_cvq(c);
+		if (ret)
+			return ret;
 	}
 
 	if (!c->opt.late_enable) {
@@ -758,6 +1043,116 @@ static int handle_tx(struct client *c)
 	return ret;
 }
 
+static void mac_addr_set(struct cvq_cmd *cmd, const uint8_t mac[6],
+			 uint32_t len)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->class = VIRTIO_NET_CTRL_MAC;
+	cmd->cmd = VIRTIO_NET_CTRL_MAC_ADDR_SET;
+	memcpy(cmd->data, mac, 6);
+	cmd->data_len = len;
+}
+
+/*
+ * Post `n` commands, kick once, wait for every used entry and check that
+ * each command was acked `want`. 0, CVQ_FAILED or a negative errno.
+ */
+static int cvq_batch(struct client *c, struct cvq_cmd *cmds, unsigned int n,
+		     uint8_t want, const char *what)
+{
+	char name[32], ack[32], exp[32];
+	unsigned int i, bad = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = cvq_post(&c->cvq, &cmds[i]);
+		if (ret) {
+			fail("CVQ %s: posting command %u: %s\n", what, i + 1,
+			     strerror(-ret));
+			return ret;
+		}
+	}
+	ret = cvq_kick(&c->cvq);
+	if (ret < 0)
+		return ret;
+	say("CVQ %s: %u command%s posted in asid %u, %s", what, n,
+	    n == 1 ? "" : "s", CVQ_ASID,
+	    ret ? "one kick" : "kick suppressed (VRING_USED_F_NO_NOTIFY)");
+
+	ret = cvq_wait(&c->cvq, CVQ_TIMEOUT);
+	if (ret == -ETIMEDOUT) {
+		fail("CVQ %s: %u of %u command(s) got no used entry within %.1f s (used idx %u, used flags 0x%x, kicks %lu, calls %lu)\n",
+		     what, cvq_in_flight(&c->cvq), n, CVQ_TIMEOUT,
+		     split_vq_used_idx(&c->cvq.vq),
+		     split_vq_used_flags(&c->cvq.vq), c->cvq.vq.kicks,
+		     c->cvq.vq.calls);
+		return CVQ_FAILED;
+	}
+	if (ret)
+		return ret;
+
+	cvq_ack_name(want, exp, sizeof(exp));
+	for (i = 0; i < n; i++) {
+		struct cvq_cmd *cmd = &cmds[i];
+
+		say("CVQ %s: command %u/%u (%s, %u data bytes): used entry #%u, len %u%s, ack %s",
+		    what, i + 1, n,
+		    cvq_cmd_name(cmd->class, cmd->cmd, name, sizeof(name)),
+		    cmd->data_len, cmd->order, cmd->used_len,
+		    cmd->used_len == 1 ? "" : " (expected 1: the ack byte)",
+		    cvq_ack_name(cmd->ack, ack, sizeof(ack)));
+		if (cmd->ack != want) {
+			fail("CVQ %s: command %u acked %s, expected %s\n",
+			     what, i + 1, ack, exp);
+			bad++;
+		}
+	}
+	return bad ? CVQ_FAILED : 0;
+}
+
+/*
+ * The CVQ checks, after DRIVER_OK: one MAC_ADDR_SET; two malformed
+ * commands, one at a time; two identical MAC_ADDR_SET in flight together.
+ */
+static int run_cvq(struct client *c)
+{
+	struct cvq_cmd cmds[2];
+	char mac[18];
+	int ret;
+
+	net_mac_str(c->mac, mac, sizeof(mac));
+
+	mac_addr_set(&cmds[0], c->mac, 6);
+	ret = cvq_batch(c, cmds, 1, VIRTIO_NET_OK, "MAC_ADDR_SET");
+	if (ret)
+		return ret;
+	say("CVQ MAC_ADDR_SET acked OK (mac %s, vq %u, group %u, asid %u)",
+	    mac, c->cvq_index, c->cvq_group, CVQ_ASID);
+
+	memset(&cmds[0], 0, sizeof(cmds[0]));
+	cmds[0].class = 9;	/* no such class in virtio 1.3 */
+	cmds[0].cmd = 0;
+	cmds[0].data_len = 1;
+	ret = cvq_batch(c, cmds, 1, VIRTIO_NET_ERR, "unknown class 9");
+	if (ret)
+		return ret;
+	mac_addr_set(&cmds[0], c->mac, 5);
+	ret = cvq_batch(c, cmds, 1, VIRTIO_NET_ERR, "short MAC_ADDR_SET");
+	if (ret)
+		return ret;
+	say("CVQ malformed commands acked VIRTIO_NET_ERR (class 9; MAC_ADDR_SET with 5 bytes)");
+
+	mac_addr_set(&cmds[0], c->mac, 6);
+	mac_addr_set(&cmds[1], c->mac, 6);
+	ret = cvq_batch(c, cmds, 2, VIRTIO_NET_OK, "2 x MAC_ADDR_SET");
+	if (ret)
+		return ret;
+	say("CVQ two identical MAC_ADDR_SET in flight: used entries #%u and #%u, both acked OK",
+	    cmds[0].order, cmds[1].order);
+	say("CVQ: kicks %lu, calls %lu", c->cvq.vq.kicks, c->cvq.vq.calls);
+	return 0;
+}
+
 static void report_timeout(struct client *c)
 {
 	char ip[INET_ADDRSTRLEN], buf[96];
@@ -890,9 +1285,23 @@ static int teardown(struct client *c)
 			err = ret;
 	}
 
+	if (c->opened && c->cvq_mem.mapped) {
+		ret = dma_region_unmap(&c->dev, &c->cvq_mem);
+		if (!ret)
+			say("VHOST_IOTLB_INVALIDATE: asid %u iova 0x%llx-0x%llx",
+			    c->cvq_mem.asid,
+			    (unsigned long long)c->cvq_mem.iova,
+			    (unsigned long long)(c->cvq_mem.iova +
+						 c->cvq_mem.size - 1));
+		else if (!err)
+			err = ret;
+	}
+
 	split_vq_fini(&c->rx);
 	split_vq_fini(&c->tx);
+	cvq_fini(&c->cvq);
 	dma_region_destroy(&c->mem);
+	dma_region_destroy(&c->cvq_mem);
 	if (c->opened)
 		vdpa_close(&c->dev);
 	c->opened = false;
@@ -910,6 +1319,8 @@ int main(int argc, char **argv)
 	c.rx.call_fd = -1;
 	c.tx.kick_fd = -1;
 	c.tx.call_fd = -1;
+	c.cvq.vq.kick_fd = -1;
+	c.cvq.vq.call_fd = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	now_sec();
 
@@ -929,24 +1340,30 @@ int main(int argc, char **argv)
 			memcpy(c.mac, fallback, 6);
 			say("no VIRTIO_NET_F_MAC and no --mac: using 02:00:00:5e:00:01");
 		}
-		ret = negotiate(&c);
+		if (c.opt.cvq)
+			ret = probe_isolation(&c);
 	}
 	if (!ret)
+		ret = negotiate(&c);
+	if (!ret)
 		ret = setup_queues(&c);
+	if (!ret && c.opt.cvq)
+		ret = run_cvq(&c);
 	if (!ret)
 		ret = run(&c);
 
 	if (ret < 0)
 		result = EXIT_ERROR;
 	else
-		result = ret;	/* 0 or EXIT_NO_REPLY */
+		result = ret;	/* 0, EXIT_NO_REPLY or EXIT_CVQ */
 
 	ret = teardown(&c);
 	if (ret && result != EXIT_ERROR)
 		result = EXIT_ERROR;
 
 	say("exit %d (%s)", result,
-	    result == 0 ? "data path ok" :
-	    result == EXIT_NO_REPLY ? "no reply" : "error");
+	    result == 0 ? (c.opt.cvq ? "cvq ok, data path ok" : "data path ok") :
+	    result == EXIT_NO_REPLY ? "no reply" :
+	    result == EXIT_CVQ ? "CVQ check failed" : "error");
 	return result;
 }

@@ -50,29 +50,44 @@ int vp_svq_hw_reset(struct vp_svq_parent *parent)
 }
 
 /*
- * Copy device config bytes with the access width of the field they belong
- * to: 32-bit for aligned 32-bit chunks, 16-bit for aligned 16-bit ones.
+ * Width of the virtio_net_config field at @offset: the driver must access
+ * each field with its own width (virtio 1.x 4.1.3.1).
  */
+static unsigned int vp_svq_hw_field_width(unsigned int offset)
+{
+	switch (offset) {
+	case offsetof(struct virtio_net_config, status):
+	case offsetof(struct virtio_net_config, max_virtqueue_pairs):
+	case offsetof(struct virtio_net_config, mtu):
+	case offsetof(struct virtio_net_config, rss_max_indirection_table_length):
+		return 2;
+	case offsetof(struct virtio_net_config, speed):
+	case offsetof(struct virtio_net_config, supported_hash_types):
+		return 4;
+	default:
+		return 1;
+	}
+}
+
+/* Copy config bytes, each field with its own access width. */
 static void vp_svq_hw_copy_config(void __iomem *base, unsigned int offset,
 				  u8 *buf, unsigned int len)
 {
+	unsigned int width;
+
 	while (len) {
-		if (len >= 4 && IS_ALIGNED(offset, 4)) {
+		width = vp_svq_hw_field_width(offset);
+		if (width > len)
+			width = 1;
+		if (width == 4)
 			put_unaligned_le32(ioread32(base + offset), buf);
-			offset += 4;
-			buf += 4;
-			len -= 4;
-		} else if (len >= 2 && IS_ALIGNED(offset, 2)) {
+		else if (width == 2)
 			put_unaligned_le16(ioread16(base + offset), buf);
-			offset += 2;
-			buf += 2;
-			len -= 2;
-		} else {
+		else
 			*buf = ioread8(base + offset);
-			offset++;
-			buf++;
-			len--;
-		}
+		offset += width;
+		buf += width;
+		len -= width;
 	}
 }
 

@@ -23,6 +23,7 @@ static irqreturn_t vp_svq_vq_interrupt(int irq, void *data)
 {
 	struct vp_svq_vq *vq = data;
 
+	atomic64_inc(&vq->irqs);
 	spin_lock(&vq->dev->cb_lock);
 	vp_svq_run_cb(&vq->cb);
 	spin_unlock(&vq->dev->cb_lock);
@@ -55,9 +56,9 @@ static irqreturn_t vp_svq_shared_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-static bool vp_svq_vq_wants_vector(struct vp_svq_vq *vq)
+static bool vp_svq_vq_wants_vector(struct vp_svq_dev *dev, u16 idx)
 {
-	return vq->ready && vq->cb.callback;
+	return vp_svq_vq_in_hw(dev, idx) && dev->vqs[idx].cb.callback;
 }
 
 /* Allocate one vector per queue with a callback plus one, else one. */
@@ -69,7 +70,7 @@ static int vp_svq_irq_alloc(struct vp_svq_dev *dev)
 	u16 i;
 
 	for (i = 0; i < dev->nvqs; i++)
-		if (vp_svq_vq_wants_vector(&dev->vqs[i]))
+		if (vp_svq_vq_wants_vector(dev, i))
 			nvec++;
 
 	if (nvec <= parent->max_vectors)
@@ -133,7 +134,7 @@ static int vp_svq_irq_request(struct vp_svq_dev *dev)
 	for (i = 0; i < dev->nvqs; i++) {
 		struct vp_svq_vq *vq = &dev->vqs[i];
 
-		if (!vp_svq_vq_wants_vector(vq))
+		if (!vp_svq_vq_wants_vector(dev, i))
 			continue;
 		if (dev->shared_vector) {
 			vq->vector = 0;
@@ -164,10 +165,9 @@ static int vp_svq_irq_program(struct vp_svq_dev *dev)
 	for (i = 0; i < dev->nvqs; i++) {
 		struct vp_svq_vq *vq = &dev->vqs[i];
 
-		if (!vq->ready)
+		if (!vp_svq_vq_in_hw(dev, i))
 			continue;
-		got = vp_modern_queue_vector(mdev, vp_svq_hw_qid(dev, i),
-					     vq->vector);
+		got = vp_modern_queue_vector(mdev, i, vq->vector);
 		if (got != vq->vector)
 			goto refused;
 	}

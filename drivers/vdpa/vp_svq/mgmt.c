@@ -62,6 +62,13 @@ static int vp_svq_check_features(struct vp_svq_parent *parent,
 			name, features);
 		return -EINVAL;
 	}
+	if ((features & BIT_ULL(VIRTIO_F_RING_PACKED)) &&
+	    (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))) {
+		dev_err(parent->dev,
+			"%s: device_features 0x%llx: RING_PACKED with CTRL_VQ: the shadow CVQ serves split rings only\n",
+			name, features);
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -95,13 +102,22 @@ static int vp_svq_check_mtu(struct vp_svq_parent *parent, const char *name,
 	return 0;
 }
 
+/* A MAC other than the device's is programmed through the device's CVQ. */
 static int vp_svq_check_mac(struct vp_svq_parent *parent, const char *name,
 			    const u8 *mac)
 {
-	if (!(parent->device_features & BIT_ULL(VIRTIO_NET_F_MAC)) ||
-	    !ether_addr_equal(mac, parent->mac)) {
+	u64 needed = BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
+		     BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
+
+	if (!is_valid_ether_addr(mac)) {
+		dev_err(parent->dev, "%s: mac %pM is not a unicast address\n",
+			name, mac);
+		return -EINVAL;
+	}
+	if (!ether_addr_equal(mac, parent->mac) &&
+	    (parent->device_features & needed) != needed) {
 		dev_err(parent->dev,
-			"%s: mac %pM differs from the device's %pM: setting a MAC needs the driver's own control queue, not supported yet\n",
+			"%s: mac %pM differs from the device's %pM, and the device lacks VIRTIO_NET_F_CTRL_MAC_ADDR to set it\n",
 			name, mac, parent->mac);
 		return -EOPNOTSUPP;
 	}
@@ -116,7 +132,7 @@ static int vp_svq_dev_params(struct vp_svq_parent *parent, const char *name,
 	u64 mask = config->mask;
 	int ret;
 
-	params->features = parent->supported_features;
+	params->features = parent->supported_features & VP_SVQ_DEFAULT_FEATURES;
 	if (mask & BIT_ULL(VDPA_ATTR_DEV_FEATURES)) {
 		ret = vp_svq_check_features(parent, name,
 					    config->device_features);
@@ -144,8 +160,12 @@ static int vp_svq_dev_params(struct vp_svq_parent *parent, const char *name,
 	}
 
 	ether_addr_copy(params->mac, parent->mac);
-	if (mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR))
-		return vp_svq_check_mac(parent, name, config->net.mac);
+	if (mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR)) {
+		ret = vp_svq_check_mac(parent, name, config->net.mac);
+		if (ret)
+			return ret;
+		ether_addr_copy(params->mac, config->net.mac);
+	}
 	return 0;
 }
 
@@ -154,10 +174,12 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 		 const struct vp_svq_dev_params *params)
 {
 	struct vp_svq_dev *dev;
+	int ret;
 	u16 i;
 
 	dev = vdpa_alloc_device(struct vp_svq_dev, vdpa, parent->dev,
-				&vp_svq_vdpa_ops, 1, 1, name, false);
+				&vp_svq_vdpa_ops, VP_SVQ_NGROUPS, VP_SVQ_NAS,
+				name, false);
 	if (IS_ERR(dev))
 		return dev;
 
@@ -168,16 +190,19 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 	dev->max_vqp = params->max_vqp;
 	dev->mtu = params->mtu;
 	ether_addr_copy(dev->mac, params->mac);
+	dev->mac_provisioned = !ether_addr_equal(params->mac, parent->mac);
 	dev->config_vector = VIRTIO_MSI_NO_VECTOR;
 	spin_lock_init(&dev->cb_lock);
+	vp_svq_cvq_init(dev);
 
 	dev->nvqs = 2 * params->max_vqp;
 	if (params->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
 		dev->nvqs++;
 	dev->vqs = kcalloc(dev->nvqs, sizeof(*dev->vqs), GFP_KERNEL);
-	if (!dev->vqs) {
+	ret = dev->vqs ? vp_svq_as_init(dev) : -ENOMEM;
+	if (ret) {
 		put_device(&dev->vdpa.dev);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
 	for (i = 0; i < dev->nvqs; i++) {
 		dev->vqs[i].dev = dev;
@@ -253,8 +278,12 @@ static void vp_svq_dev_del(struct vdpa_mgmt_dev *mgtdev,
 	/* Keep @dev alive until the hardware is quiet, whoever held it. */
 	get_device(&vdpa->dev);
 	_vdpa_unregister_device(vdpa);
+	/* Clients reset the device when they go; this is for those that did not. */
+	vp_svq_cvq_stop(dev);
 	vp_svq_hw_reset(parent);
+	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
+	vp_svq_as_release(dev);
 	parent->vdev = NULL;
 	put_device(&vdpa->dev);
 	mutex_unlock(&parent->lock);

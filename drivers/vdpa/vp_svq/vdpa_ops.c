@@ -1,36 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vp_svq: struct vdpa_config_ops for a hardware data path.
+ * vp_svq: struct vdpa_config_ops.
  *
- * The client's queue configuration is kept in software and written to the
- * device when the client sets DRIVER_OK: that is when the negotiated
- * features tell where the control queue is, and the vDPA device may
- * expose fewer queue pairs than the function has, so the client's CVQ
- * index and the device's differ (vp_svq_hw_qid()).
+ * Data queues run in the device: the client's queue configuration is kept
+ * in software and written to the device when the client sets DRIVER_OK.
+ * The client's CVQ never reaches the device: the shadow CVQ (cvq.c) serves
+ * it, and the driver drives the device's CVQ itself. The vDPA device may
+ * expose fewer queue pairs than the function has, so the client's CVQ index
+ * and the device's differ.
  */
 
 #include <linux/cache.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
+#include <uapi/linux/vdpa.h>
 
 #include "vp_svq.h"
-
-/**
- * vp_svq_hw_qid() - the device queue behind client queue @idx
- * @dev: the vDPA device
- * @idx: queue index as the client numbers it
- *
- * Return: @idx for a data queue; the device's CVQ index for the client's
- * CVQ. Meaningful once features are negotiated.
- */
-u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx)
-{
-	if (vp_svq_is_cvq(dev, idx))
-		return vp_svq_hw_cvq_index(dev->driver_features,
-					   dev->parent->max_vqp);
-	return idx;
-}
 
 /**
  * vp_svq_is_cvq() - is client queue @idx the control queue?
@@ -41,7 +27,8 @@ u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx)
  */
 bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx)
 {
-	u64 features = dev->driver_features;
+	/* Before negotiation (QEMU probes groups then), what is offered. */
+	u64 features = dev->driver_features ?: dev->offered_features;
 
 	return (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
 	       idx == vp_svq_hw_cvq_index(features, dev->max_vqp);
@@ -53,6 +40,18 @@ static u16 vp_svq_vq_size_max(struct vp_svq_dev *dev, u16 idx)
 	if (vp_svq_is_cvq(dev, idx))
 		return dev->parent->cvq_queue_max;
 	return dev->parent->data_queue_max;
+}
+
+/**
+ * vp_svq_vq_in_hw() - does client queue @idx run in the device?
+ * @dev: the vDPA device
+ * @idx: queue index
+ *
+ * Return: true for a ready data queue.
+ */
+bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx)
+{
+	return dev->vqs[idx].ready && !vp_svq_is_cvq(dev, idx);
 }
 
 static bool vp_svq_driver_ok(struct vp_svq_dev *dev)
@@ -91,9 +90,13 @@ static u16 vp_svq_get_vq_size(struct vdpa_device *vdpa, u16 idx)
 static void vp_svq_kick_vq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
-	u16 qid = vp_svq_hw_qid(dev, idx);
 
-	vp_iowrite16(qid, dev->parent->notify[qid].addr);
+	if (vp_svq_is_cvq(dev, idx)) {
+		vp_svq_cvq_kick(dev);
+		return;
+	}
+	atomic64_inc(&dev->vqs[idx].kicks);
+	vp_iowrite16(idx, dev->parent->notify[idx].addr);
 }
 
 static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
@@ -114,6 +117,16 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 
 	if (vq->ready == ready)
 		return;
+	if (vp_svq_driver_ok(dev) && vp_svq_is_cvq(dev, idx)) {
+		/* The shadow CVQ starts and stops at any time. */
+		if (!ready) {
+			vp_svq_cvq_stop(dev);
+			vq->ready = false;
+		} else if (!vp_svq_cvq_start(dev)) {
+			vq->ready = true;
+		}
+		return;
+	}
 	if (vp_svq_driver_ok(dev)) {
 		/* A running hardware queue cannot be started or stopped alone. */
 		dev_warn_ratelimited(dev->parent->dev,
@@ -173,9 +186,12 @@ vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	struct vp_svq_parent *parent = dev->parent;
-	struct vdpa_notification_area area;
+	struct vdpa_notification_area area = {};
 
-	area.addr = parent->notify[vp_svq_hw_qid(dev, idx)].pa;
+	/* The CVQ's kicks must reach the driver, not the device. */
+	if (vp_svq_is_cvq(dev, idx))
+		return area;
+	area.addr = parent->notify[idx].pa;
 	area.size = parent->notify_size;
 	return area;
 }
@@ -192,7 +208,8 @@ static u32 vp_svq_get_vq_align(struct vdpa_device *vdpa)
 
 static u32 vp_svq_get_vq_group(struct vdpa_device *vdpa, u16 idx)
 {
-	return 0;
+	return vp_svq_is_cvq(vdpa_to_vp_svq(vdpa), idx) ? VP_SVQ_GROUP_CVQ :
+							   VP_SVQ_GROUP_DATA;
 }
 
 static u64 vp_svq_get_device_features(struct vdpa_device *vdpa)
@@ -212,7 +229,11 @@ static int vp_svq_set_driver_features(struct vdpa_device *vdpa, u64 features)
 		return -EINVAL;
 	}
 	dev->driver_features = features;
-	vp_modern_set_features(dev->parent->mdev, features);
+	dev->hw_features = features;
+	if (dev->mac_provisioned)
+		dev->hw_features |= BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
+				    BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
+	vp_modern_set_features(dev->parent->mdev, dev->hw_features);
 	return 0;
 }
 
@@ -276,7 +297,7 @@ static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 static int vp_svq_program_vqs(struct vp_svq_dev *dev)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
-	u16 idx, qid;
+	u16 idx;
 	int ret;
 
 	for (idx = 0; idx < dev->nvqs; idx++) {
@@ -287,9 +308,10 @@ static int vp_svq_program_vqs(struct vp_svq_dev *dev)
 		ret = vp_svq_check_vq(dev, idx);
 		if (ret)
 			return ret;
-		qid = vp_svq_hw_qid(dev, idx);
-		vp_modern_set_queue_size(mdev, qid, vq->num);
-		vp_modern_queue_address(mdev, qid, vq->desc_addr,
+		if (!vp_svq_vq_in_hw(dev, idx))
+			continue;
+		vp_modern_set_queue_size(mdev, idx, vq->num);
+		vp_modern_queue_address(mdev, idx, vq->desc_addr,
 					vq->driver_addr, vq->device_addr);
 	}
 	return 0;
@@ -300,24 +322,54 @@ static void vp_svq_enable_vqs(struct vp_svq_dev *dev)
 	u16 idx;
 
 	for (idx = 0; idx < dev->nvqs; idx++)
-		if (dev->vqs[idx].ready)
-			vp_modern_set_queue_enable(dev->parent->mdev,
-						   vp_svq_hw_qid(dev, idx), true);
+		if (vp_svq_vq_in_hw(dev, idx))
+			vp_modern_set_queue_enable(dev->parent->mdev, idx, true);
 }
 
-/* Bring the client's queues up on the device, just before DRIVER_OK. */
+/* Bring the queues up on the device, just before DRIVER_OK. */
 static int vp_svq_start(struct vp_svq_dev *dev)
 {
+	u64 features = dev->hw_features;
+	u16 hw_cvq = vp_svq_hw_cvq_index(features, dev->parent->max_vqp);
 	int ret;
 
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
 		return ret;
+	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
+		ret = vp_svq_hwcvq_start(dev, hw_cvq);
+		if (ret)
+			return ret;
+	}
 	ret = vp_svq_irq_setup(dev);
 	if (ret)
 		return ret;
 	vp_svq_enable_vqs(dev);
 	return 0;
+}
+
+/*
+ * Once the device runs: give it back the net state (a MAC provisioned at
+ * "vdpa dev add", or what the client set before a reset of the driver's
+ * own), then serve the client's CVQ.
+ */
+static int vp_svq_start_cvq(struct vp_svq_dev *dev)
+{
+	u16 idx;
+	int ret;
+
+	if (!(dev->hw_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	ret = vp_svq_cvq_replay(dev);
+	if (ret)
+		return ret;
+	if (!(dev->driver_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	idx = vp_svq_hw_cvq_index(dev->driver_features, dev->max_vqp);
+	dev->cvq.idx = idx;
+	if (!dev->vqs[idx].ready)
+		return 0;
+	return vp_svq_cvq_start(dev);
 }
 
 static int vp_svq_reset(struct vdpa_device *vdpa)
@@ -327,8 +379,11 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	int ret;
 	u16 i;
 
+	vp_svq_cvq_stop(dev);
 	ret = vp_svq_hw_reset(dev->parent);
+	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
+	vp_svq_cvq_reset_state(dev);
 
 	spin_lock_irqsave(&dev->cb_lock, flags);
 	for (i = 0; i < dev->nvqs; i++)
@@ -346,6 +401,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 		vq->ready = false;
 	}
 	dev->driver_features = 0;
+	dev->hw_features = 0;
 	return ret;
 }
 
@@ -359,14 +415,22 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		vp_svq_reset(vdpa);
 		return;
 	}
-	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && vp_svq_start(dev)) {
-		dev_err(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
-			dev_name(&vdpa->dev));
-		status = (status & ~VIRTIO_CONFIG_S_DRIVER_OK) |
-			 VIRTIO_CONFIG_S_FAILED;
+	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (old & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		vp_modern_set_status(mdev, status);
+		return;
+	}
+	if (vp_svq_start(dev)) {
+		status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+		goto failed;
 	}
 	vp_modern_set_status(mdev, status);
+	if (!vp_svq_start_cvq(dev))
+		return;
+failed:
+	dev_err(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
+		dev_name(&vdpa->dev));
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FAILED);
 }
 
 static size_t vp_svq_get_config_size(struct vdpa_device *vdpa)
@@ -383,6 +447,7 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	size_t size = vp_svq_get_config_size(vdpa);
 	struct virtio_net_config cfg;
+	unsigned long flags;
 
 	memset(buf, 0, len);
 	if (offset >= size)
@@ -391,8 +456,11 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 
 	/* The device's view, with what this vDPA device exposes on top. */
 	vp_svq_hw_read_config(dev->parent, 0, &cfg, size);
-	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC))
-		ether_addr_copy(cfg.mac, dev->mac);
+	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC)) {
+		spin_lock_irqsave(&dev->cb_lock, flags);
+		ether_addr_copy(cfg.mac, dev->config_mac);
+		spin_unlock_irqrestore(&dev->cb_lock, flags);
+	}
 	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MQ))
 		cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, dev->max_vqp);
 	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MTU))
@@ -411,9 +479,54 @@ static u32 vp_svq_get_generation(struct vdpa_device *vdpa)
 	return vp_modern_generation(vdpa_to_vp_svq(vdpa)->parent->mdev);
 }
 
+/**
+ * vp_svq_put_stat() - one "vdpa dev vstats" counter
+ * @msg: netlink message to fill
+ * @name: the counter's name
+ * @val: its value
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val)
+{
+	if (nla_put_string(msg, VDPA_ATTR_DEV_VENDOR_ATTR_NAME, name) ||
+	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_VENDOR_ATTR_VALUE, val,
+			      VDPA_ATTR_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * The CVQ: what the shadow received, completed and failed. A data queue:
+ * kicks that reach the driver (not those written to a doorbell mapped into
+ * a guest) and interrupts the driver handled.
+ */
+static int vp_svq_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
+				      struct sk_buff *msg,
+				      struct netlink_ext_ack *extack)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vp_svq_vq *vq;
+
+	if (idx >= dev->nvqs) {
+		NL_SET_ERR_MSG_MOD(extack, "queue index out of range");
+		return -EINVAL;
+	}
+	if (vp_svq_is_cvq(dev, idx))
+		return vp_svq_cvq_stats(dev, msg);
+	vq = &dev->vqs[idx];
+	if (vp_svq_put_stat(msg, "kicks", atomic64_read(&vq->kicks)) ||
+	    vp_svq_put_stat(msg, "interrupts", atomic64_read(&vq->irqs)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static void vp_svq_free(struct vdpa_device *vdpa)
 {
-	kfree(vdpa_to_vp_svq(vdpa)->vqs);
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+
+	vp_svq_as_free(dev);
+	kfree(dev->vqs);
 }
 
 const struct vdpa_config_ops vp_svq_vdpa_ops = {
@@ -430,6 +543,13 @@ const struct vdpa_config_ops vp_svq_vdpa_ops = {
 	.get_vq_size		= vp_svq_get_vq_size,
 	.get_vq_align		= vp_svq_get_vq_align,
 	.get_vq_group		= vp_svq_get_vq_group,
+	.get_vendor_vq_stats	= vp_svq_get_vendor_vq_stats,
+	.get_vq_dma_dev		= vp_svq_get_vq_dma_dev,
+	.set_group_asid		= vp_svq_set_group_asid,
+	.get_iova_range		= vp_svq_get_iova_range,
+	.dma_map		= vp_svq_dma_map,
+	.dma_unmap		= vp_svq_dma_unmap,
+	.reset_map		= vp_svq_reset_map,
 	.get_device_features	= vp_svq_get_device_features,
 	.set_driver_features	= vp_svq_set_driver_features,
 	.get_driver_features	= vp_svq_get_driver_features,

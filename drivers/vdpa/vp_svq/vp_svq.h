@@ -9,6 +9,9 @@
  *   irq.c       which vq gets which interrupt vector, and the handlers
  *   vdpa_ops.c  struct vdpa_config_ops
  *   mgmt.c      the vdpa management device and "vdpa dev add/del"
+ *   as.c        virtqueue groups, address spaces, the IOMMU domain
+ *   cvq.c       the shadow CVQ and the device's own CVQ
+ *   net_state.c the CVQ commands understood and the net state they set
  *
  * Nothing below pci.c knows about struct pci_dev: a struct vp_svq_parent
  * can be built over any struct virtio_pci_modern_device whose register
@@ -22,6 +25,16 @@
 #include <linux/spinlock.h>
 #include <linux/vdpa.h>
 #include <linux/virtio_pci_modern.h>
+#include <linux/virtio_ring.h>
+#include <linux/workqueue.h>
+
+#include "net_state.h"
+
+/* Virtqueue groups and address spaces of a vDPA device. */
+#define VP_SVQ_GROUP_DATA	0
+#define VP_SVQ_GROUP_CVQ	1
+#define VP_SVQ_NGROUPS		2
+#define VP_SVQ_NAS		2
 
 struct vp_svq_parent;
 
@@ -110,6 +123,8 @@ struct vp_svq_parent {
  * @num: queue size
  * @ready: the client enabled the queue
  * @cb: the client's callback; protected by &vp_svq_dev.cb_lock
+ * @kicks: kicks that reached the driver
+ * @irqs: interrupts the driver handled for this queue
  * @vector: the interrupt vector used for this queue, or
  *	VIRTIO_MSI_NO_VECTOR
  * @irq_name: name of the interrupt, seen in /proc/interrupts
@@ -122,8 +137,62 @@ struct vp_svq_vq {
 	u32 num;
 	bool ready;
 	struct vdpa_callback cb;
+	atomic64_t kicks;
+	atomic64_t irqs;
 	u16 vector;
 	char irq_name[32];
+};
+
+/**
+ * struct vp_svq_dring - one page for a ring the driver drives itself
+ * @va: kernel address
+ * @addr: the device's address (IOVA in the function's domain, or DMA API)
+ * @in_domain: @addr is in the reserved window of the function's domain
+ */
+struct vp_svq_dring {
+	void *va;
+	dma_addr_t addr;
+	bool in_domain;
+};
+
+/**
+ * struct vp_svq_cvq - the shadow CVQ and the device's own CVQ
+ * @work: serves the client's CVQ
+ * @lock: protects everything below; taken by @work, start, stop, replay
+ *	and the statistics
+ * @idx: the client's index of its CVQ
+ * @running: the client's CVQ is served
+ * @broken: the client's ring is unusable; nothing is served until reset
+ * @last_avail: next entry of the client's avail ring
+ * @used_idx: next index of the client's used ring
+ * @cmd: the command being relayed
+ * @state: net state the client set through the CVQ
+ * @received: requests taken from the client's ring
+ * @completed: requests acked VIRTIO_NET_OK
+ * @failed: requests acked VIRTIO_NET_ERR or dropped
+ * @hw: the ring of the device's CVQ
+ * @hw_qid: the device's index of its CVQ
+ * @hw_avail: next avail index of the device's CVQ
+ * @hw_broken: the device did not answer in time; no command is sent
+ */
+struct vp_svq_cvq {
+	struct work_struct work;
+	struct mutex lock; /* protects the fields below */
+	u16 idx;
+	bool running;
+	bool broken;
+	u16 last_avail;
+	u16 used_idx;
+	u8 cmd[VP_SVQ_CVQ_CMD_MAX];
+	struct vp_svq_net_state state;
+	u64 received;
+	u64 completed;
+	u64 failed;
+
+	struct vp_svq_dring hw;
+	u16 hw_qid;
+	u16 hw_avail;
+	bool hw_broken;
 };
 
 /**
@@ -134,16 +203,35 @@ struct vp_svq_vq {
  * @max_vqp: queue pairs exposed to the client
  * @mtu: MTU reported in the config space (with VIRTIO_NET_F_MTU)
  * @mac: MAC address reported in the config space (with VIRTIO_NET_F_MAC)
+ * @mac_provisioned: @mac was given at "vdpa dev add" and differs from the
+ *	device's: the driver programs it through the device's CVQ
  * @offered_features: features offered to the client
  * @driver_features: features the client negotiated
+ * @hw_features: features written to the device: the client's, plus those
+ *	the driver needs itself (CTRL_VQ and CTRL_MAC_ADDR to provision a MAC)
  * @vqs: the virtqueues, @nvqs of them
  * @config_cb: the client's config-change callback; protected by @cb_lock
  * @config_vector: vector for config changes, or VIRTIO_MSI_NO_VECTOR
  * @nvectors: vectors allocated at DRIVER_OK, 0 when none are
  * @shared_vector: every queue and config changes share vector 0
  * @irq_name: name of the config (or shared) interrupt
+ * @config_mac: the MAC the config space shows; protected by @cb_lock
  * @cb_lock: protects the callbacks against the interrupt handlers;
- *	taken by set_vq_cb, set_config_cb, reset and the handlers
+ *	taken by set_vq_cb, set_config_cb, reset and the handlers; also
+ *	protects @config_mac (get_config, the shadow CVQ)
+ * @as: the mappings of each address space
+ * @group_asid: the address space of each group
+ * @domain: IOMMU domain of the function while a client maps memory
+ * @iova_range: what clients may map
+ * @reserved_iova: first IOVA of the window for driver-owned rings
+ * @iommu_why: why client memory cannot be mapped, NULL if it can
+ * @hwcvq_mapped: the device's CVQ ring is mapped in @domain
+ * @hwcvq_dma_api: the device's CVQ ring is DMA API memory: no @domain
+ *	may be attached until it is freed
+ * @as_lock: protects @as, @group_asid, @domain and the two flags above;
+ *	taken by the map ops, set_group_asid, the shadow CVQ's memory
+ *	accesses and ring allocation
+ * @cvq: the shadow CVQ
  */
 struct vp_svq_dev {
 	struct vdpa_device vdpa;
@@ -152,16 +240,31 @@ struct vp_svq_dev {
 	u16 max_vqp;
 	u16 mtu;
 	u8 mac[ETH_ALEN];
+	bool mac_provisioned;
 	u64 offered_features;
 	u64 driver_features;
+	u64 hw_features;
 	struct vp_svq_vq *vqs;
 
 	struct vdpa_callback config_cb;
+	u8 config_mac[ETH_ALEN];
 	u16 config_vector;
 	unsigned int nvectors;
 	bool shared_vector;
 	char irq_name[32];
 	spinlock_t cb_lock; /* protects the callbacks */
+
+	struct vhost_iotlb *as[VP_SVQ_NAS];
+	u32 group_asid[VP_SVQ_NGROUPS];
+	struct iommu_domain *domain;
+	struct vdpa_iova_range iova_range;
+	u64 reserved_iova;
+	const char *iommu_why;
+	bool hwcvq_mapped;
+	bool hwcvq_dma_api;
+	struct mutex as_lock; /* protects the address spaces */
+
+	struct vp_svq_cvq cvq;
 };
 
 static inline struct vp_svq_dev *vdpa_to_vp_svq(struct vdpa_device *vdpa)
@@ -175,7 +278,45 @@ static inline struct vp_svq_dev *vdpa_to_vp_svq(struct vdpa_device *vdpa)
 	 BIT_ULL(VIRTIO_F_NOTIFICATION_DATA) |			\
 	 BIT_ULL(VIRTIO_F_NOTIF_CONFIG_DATA) |			\
 	 BIT_ULL(VIRTIO_F_SR_IOV) |				\
-	 BIT_ULL(VIRTIO_F_ADMIN_VQ))
+	 BIT_ULL(VIRTIO_F_ADMIN_VQ) |				\
+	 VP_SVQ_CVQ_UNRELAYED_FEATURES)
+
+/*
+ * Offered by default: what lets QEMU shadow the CVQ (its SVQ-valid set:
+ * no transport feature but VERSION_1, ACCESS_PLATFORM and EVENT_IDX).
+ * "vdpa dev add ... device_features" may offer more.
+ */
+#define VP_SVQ_DEFAULT_FEATURES					\
+	(BIT_ULL(VIRTIO_NET_F_CSUM) |				\
+	 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) |			\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |		\
+	 BIT_ULL(VIRTIO_NET_F_MTU) |				\
+	 BIT_ULL(VIRTIO_NET_F_MAC) |				\
+	 BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) |			\
+	 BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) |			\
+	 BIT_ULL(VIRTIO_NET_F_GUEST_ECN) |			\
+	 BIT_ULL(VIRTIO_NET_F_GUEST_UFO) |			\
+	 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |			\
+	 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) |			\
+	 BIT_ULL(VIRTIO_NET_F_HOST_ECN) |			\
+	 BIT_ULL(VIRTIO_NET_F_HOST_UFO) |			\
+	 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |			\
+	 BIT_ULL(VIRTIO_NET_F_STATUS) |				\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |			\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |			\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |			\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |			\
+	 BIT_ULL(VIRTIO_NET_F_MQ) |				\
+	 BIT_ULL(VIRTIO_F_ANY_LAYOUT) |				\
+	 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |			\
+	 BIT_ULL(VIRTIO_NET_F_HASH_REPORT) |			\
+	 BIT_ULL(VIRTIO_NET_F_RSS) |				\
+	 BIT_ULL(VIRTIO_NET_F_RSC_EXT) |			\
+	 BIT_ULL(VIRTIO_NET_F_STANDBY) |			\
+	 BIT_ULL(VIRTIO_NET_F_SPEED_DUPLEX) |			\
+	 BIT_ULL(VIRTIO_F_VERSION_1) |				\
+	 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |			\
+	 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
 /* hw.c */
 int vp_svq_hw_probe(struct vp_svq_parent *parent);
@@ -195,6 +336,38 @@ int vp_svq_irq_of_vq(struct vp_svq_dev *dev, u16 idx);
 extern const struct vdpa_config_ops vp_svq_vdpa_ops;
 u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
+int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);
+
+/* as.c */
+int vp_svq_as_init(struct vp_svq_dev *dev);
+void vp_svq_as_release(struct vp_svq_dev *dev);
+void vp_svq_as_free(struct vp_svq_dev *dev);
+int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
+		     bool write);
+int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
+void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
+int vp_svq_dma_map(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
+		   u64 size, u64 pa, u32 perm, void *opaque);
+int vp_svq_dma_unmap(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
+		     u64 size);
+int vp_svq_reset_map(struct vdpa_device *vdpa, unsigned int asid);
+int vp_svq_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
+			  unsigned int asid);
+struct vdpa_iova_range vp_svq_get_iova_range(struct vdpa_device *vdpa);
+struct device *vp_svq_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx);
+
+/* cvq.c */
+void vp_svq_cvq_init(struct vp_svq_dev *dev);
+void vp_svq_cvq_reset_state(struct vp_svq_dev *dev);
+int vp_svq_cvq_start(struct vp_svq_dev *dev);
+void vp_svq_cvq_stop(struct vp_svq_dev *dev);
+void vp_svq_cvq_kick(struct vp_svq_dev *dev);
+int vp_svq_cvq_replay(struct vp_svq_dev *dev);
+int vp_svq_cvq_stats(struct vp_svq_dev *dev, struct sk_buff *msg);
+int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid);
+void vp_svq_hwcvq_stop(struct vp_svq_dev *dev);
+int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len);
 
 /* mgmt.c */
 int vp_svq_mgmt_register(struct vp_svq_parent *parent);

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq: the shadow control queue.
+ *
+ * The client's CVQ never reaches the device. A kick schedules a work item
+ * that reads the client's split ring through the CVQ group's address
+ * space, checks each request (net_state.c), relays it to the device's own
+ * CVQ, which the driver drives from a ring of its own, one command at a
+ * time, and writes the device's ack back into the request's ack buffer.
+ * Requests are answered in ring order, each by its own descriptor chain,
+ * so two identical requests get two acks. Commands the device acked
+ * VIRTIO_NET_OK update the net state, which is replayed to the device when
+ * it starts again after a reset.
+ */
+
+#include <linux/iopoll.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <uapi/linux/vdpa.h>
+
+#include "vp_svq.h"
+
+/* The device's CVQ as the driver lays it out in one page. */
+#define VP_SVQ_HWCVQ_NUM	4
+#define VP_SVQ_HWCVQ_DESC	0
+#define VP_SVQ_HWCVQ_AVAIL	64
+#define VP_SVQ_HWCVQ_USED	128
+#define VP_SVQ_HWCVQ_ACK	256
+#define VP_SVQ_HWCVQ_CMD	512
+
+/* How long the device may take to ack one command. */
+#define VP_SVQ_HWCVQ_TIMEOUT_MS	1000
+#define VP_SVQ_HWCVQ_POLL_US	20
+
+/* The ack a request gets before anything is known about it. */
+#define VP_SVQ_CVQ_NO_ACK	((u8)VIRTIO_NET_ERR)
+
+static_assert(VP_SVQ_HWCVQ_NUM * sizeof(struct vring_desc) <= VP_SVQ_HWCVQ_AVAIL);
+static_assert(VP_SVQ_HWCVQ_CMD + VP_SVQ_CVQ_CMD_MAX <= PAGE_SIZE);
+
+static struct vp_svq_dev *cvq_to_dev(struct vp_svq_cvq *cvq)
+{
+	return container_of(cvq, struct vp_svq_dev, cvq);
+}
+
+/* ---- the device's CVQ, driven by the driver ---- */
+
+static struct vring_desc *vp_svq_hwcvq_desc(struct vp_svq_cvq *cvq)
+{
+	return cvq->hw.va + VP_SVQ_HWCVQ_DESC;
+}
+
+static struct vring_avail *vp_svq_hwcvq_avail(struct vp_svq_cvq *cvq)
+{
+	return cvq->hw.va + VP_SVQ_HWCVQ_AVAIL;
+}
+
+static struct vring_used *vp_svq_hwcvq_used(struct vp_svq_cvq *cvq)
+{
+	return cvq->hw.va + VP_SVQ_HWCVQ_USED;
+}
+
+static u16 vp_svq_hwcvq_used_idx(struct vp_svq_cvq *cvq)
+{
+	return __virtio16_to_cpu(true, READ_ONCE(vp_svq_hwcvq_used(cvq)->idx));
+}
+
+/**
+ * vp_svq_hwcvq_start() - set up the device's CVQ, before DRIVER_OK
+ * @dev: the vDPA device; its device features are written
+ * @qid: the device's index of its CVQ
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	dma_addr_t base;
+	int ret;
+
+	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
+		dev_err(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
+			dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
+			VP_SVQ_HWCVQ_NUM);
+		return -EINVAL;
+	}
+	ret = vp_svq_as_ring_alloc(dev, &cvq->hw);
+	if (ret)
+		return ret;
+	base = cvq->hw.addr;
+	/* No interrupt: the driver polls for each ack. */
+	vp_svq_hwcvq_avail(cvq)->flags = __cpu_to_virtio16(true, VRING_AVAIL_F_NO_INTERRUPT);
+	cvq->hw_qid = qid;
+	cvq->hw_avail = 0;
+	cvq->hw_broken = false;
+
+	vp_modern_set_queue_size(mdev, qid, VP_SVQ_HWCVQ_NUM);
+	vp_modern_queue_address(mdev, qid, base + VP_SVQ_HWCVQ_DESC,
+				base + VP_SVQ_HWCVQ_AVAIL,
+				base + VP_SVQ_HWCVQ_USED);
+	vp_modern_queue_vector(mdev, qid, VIRTIO_MSI_NO_VECTOR);
+	vp_modern_set_queue_enable(mdev, qid, true);
+	return 0;
+}
+
+/**
+ * vp_svq_hwcvq_stop() - release the device's CVQ
+ * @dev: the vDPA device, reset already
+ */
+void vp_svq_hwcvq_stop(struct vp_svq_dev *dev)
+{
+	vp_svq_as_ring_free(dev, &dev->cvq.hw);
+}
+
+/**
+ * vp_svq_hwcvq_send() - send one command on the device's CVQ
+ * @ctx: the vDPA device
+ * @cmd: header and data
+ * @len: bytes, at most VP_SVQ_CVQ_CMD_MAX
+ *
+ * Waits for the device to use the command, at most
+ * VP_SVQ_HWCVQ_TIMEOUT_MS. A device that does not answer in time leaves
+ * its CVQ unusable until the next reset.
+ *
+ * Return: the device's ack, or -EIO (CVQ unusable), -ETIMEDOUT, -EINVAL.
+ */
+int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
+{
+	struct vp_svq_dev *dev = ctx;
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vring_desc *desc = vp_svq_hwcvq_desc(cvq);
+	struct vring_avail *avail = vp_svq_hwcvq_avail(cvq);
+	u8 *ack = cvq->hw.va + VP_SVQ_HWCVQ_ACK;
+	u16 head = (cvq->hw_avail * 2) % VP_SVQ_HWCVQ_NUM;
+	u16 used;
+	int ret;
+
+	if (!cvq->hw.va || cvq->hw_broken)
+		return -EIO;
+	if (len > VP_SVQ_CVQ_CMD_MAX)
+		return -EINVAL;
+
+	memcpy(cvq->hw.va + VP_SVQ_HWCVQ_CMD, cmd, len);
+	*ack = VP_SVQ_CVQ_NO_ACK;
+	desc[head].addr = __cpu_to_virtio64(true, cvq->hw.addr + VP_SVQ_HWCVQ_CMD);
+	desc[head].len = __cpu_to_virtio32(true, len);
+	desc[head].flags = __cpu_to_virtio16(true, VRING_DESC_F_NEXT);
+	desc[head].next = __cpu_to_virtio16(true, head + 1);
+	desc[head + 1].addr = __cpu_to_virtio64(true, cvq->hw.addr + VP_SVQ_HWCVQ_ACK);
+	desc[head + 1].len = __cpu_to_virtio32(true, 1);
+	desc[head + 1].flags = __cpu_to_virtio16(true, VRING_DESC_F_WRITE);
+	avail->ring[cvq->hw_avail % VP_SVQ_HWCVQ_NUM] = __cpu_to_virtio16(true, head);
+	/* The device must see the descriptors before the index moves. */
+	dma_wmb();
+	cvq->hw_avail++;
+	avail->idx = __cpu_to_virtio16(true, cvq->hw_avail);
+	vp_iowrite16(cvq->hw_qid, dev->parent->notify[cvq->hw_qid].addr);
+
+	ret = read_poll_timeout(vp_svq_hwcvq_used_idx, used,
+				used == cvq->hw_avail, VP_SVQ_HWCVQ_POLL_US,
+				VP_SVQ_HWCVQ_TIMEOUT_MS * USEC_PER_MSEC, false,
+				cvq);
+	if (ret) {
+		cvq->hw_broken = true;
+		dev_err(dev->parent->dev,
+			"%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
+			dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
+			len > 1 ? ((const u8 *)cmd)[1] : 0,
+			VP_SVQ_HWCVQ_TIMEOUT_MS);
+		return ret;
+	}
+	dma_rmb();
+	return READ_ONCE(*ack);
+}
+
+/* ---- the client's CVQ ---- */
+
+/**
+ * struct vp_svq_cvq_req - one client request, as found in its descriptors
+ * @len: command bytes gathered in &vp_svq_cvq.cmd
+ * @ack_addr: client address of the ack byte
+ * @has_ack: the request has a writable buffer for the ack
+ */
+struct vp_svq_cvq_req {
+	size_t len;
+	u64 ack_addr;
+	bool has_ack;
+};
+
+static struct vp_svq_vq *vp_svq_cvq_vq(struct vp_svq_dev *dev)
+{
+	return &dev->vqs[dev->cvq.idx];
+}
+
+static int vp_svq_cvq_read16(struct vp_svq_dev *dev, u64 addr, u16 *val)
+{
+	__le16 v;
+	int ret = vp_svq_as_access(dev, addr, &v, sizeof(v), false);
+
+	*val = le16_to_cpu(v);
+	return ret;
+}
+
+static void vp_svq_cvq_bad(struct vp_svq_dev *dev, u16 head, const char *why)
+{
+	dev_warn_ratelimited(dev->parent->dev,
+			     "%s: CVQ request at descriptor %u dropped: %s\n",
+			     dev_name(&dev->vdpa.dev), head, why);
+}
+
+/* Read descriptor @i of the ring (@table 0) or of an indirect table. */
+static int vp_svq_cvq_read_desc(struct vp_svq_dev *dev, u64 table, u16 i,
+				struct vring_desc *d)
+{
+	u64 base = table ? table : vp_svq_cvq_vq(dev)->desc_addr;
+
+	return vp_svq_as_access(dev, base + (u64)i * sizeof(*d), d,
+				sizeof(*d), false);
+}
+
+/* Gather the readable bytes of one descriptor into the command buffer. */
+static const char *vp_svq_cvq_gather(struct vp_svq_dev *dev,
+				     struct vp_svq_cvq_req *req, u64 addr,
+				     u32 len)
+{
+	if (len > VP_SVQ_CVQ_CMD_MAX - req->len)
+		return "command longer than the driver relays";
+	if (vp_svq_as_access(dev, addr, dev->cvq.cmd + req->len, len, false))
+		return "command buffer outside the client's mappings";
+	req->len += len;
+	return NULL;
+}
+
+/*
+ * Walk the chain at @head: driver-readable descriptors first (the command),
+ * then driver-writable ones (the first byte of the first is the ack).
+ * Return: NULL, or why the chain cannot be served.
+ */
+static const char *vp_svq_cvq_parse(struct vp_svq_dev *dev, u16 head,
+				    struct vp_svq_cvq_req *req)
+{
+	u16 num = vp_svq_cvq_vq(dev)->num, i = head;
+	bool indirect = dev->driver_features &
+			BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
+	unsigned int seen = 0, limit = num;
+	bool writable = false;
+	struct vring_desc d;
+	const char *why;
+	u64 table = 0;
+	u16 flags;
+	u32 len;
+
+	for (;;) {
+		if (i >= limit)
+			return "descriptor index out of range";
+		/* A chain visits each descriptor of its table once at most. */
+		if (++seen > limit)
+			return "descriptor loop";
+		if (vp_svq_cvq_read_desc(dev, table, i, &d))
+			return "descriptor outside the client's mappings";
+		flags = __virtio16_to_cpu(true, d.flags);
+		len = __virtio32_to_cpu(true, d.len);
+
+		if (flags & VRING_DESC_F_INDIRECT) {
+			if (!indirect || table || (flags & VRING_DESC_F_NEXT))
+				return "indirect descriptor not allowed here";
+			if (!len || len % sizeof(d) || len / sizeof(d) > U16_MAX)
+				return "indirect table of bad length";
+			table = __virtio64_to_cpu(true, d.addr);
+			limit = len / sizeof(d);
+			seen = 0;
+			i = 0;
+			continue;
+		}
+		if (flags & VRING_DESC_F_WRITE) {
+			writable = true;
+			if (!req->has_ack && len) {
+				req->ack_addr = __virtio64_to_cpu(true, d.addr);
+				req->has_ack = true;
+			}
+		} else {
+			if (writable)
+				return "readable descriptor after a writable one";
+			why = vp_svq_cvq_gather(dev, req, __virtio64_to_cpu(true, d.addr),
+						len);
+			if (why)
+				return why;
+		}
+		if (!(flags & VRING_DESC_F_NEXT))
+			return req->has_ack ? NULL : "no writable buffer for the ack";
+		i = __virtio16_to_cpu(true, d.next);
+	}
+}
+
+/*
+ * The config space shows the MAC in use: the one set by MAC_ADDR_SET
+ * (virtio 5.1.6.5.2, as QEMU's device does), provisioned, or the device's.
+ */
+static void vp_svq_cvq_publish_mac(struct vp_svq_dev *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	ether_addr_copy(dev->config_mac, dev->cvq.state.mac);
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
+/* Check, relay and account one well-formed request. Return: the ack. */
+static u8 vp_svq_cvq_relay(struct vp_svq_dev *dev, size_t len)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	const char *why;
+	int ret;
+
+	if (vp_svq_net_cmd_check(dev->driver_features, dev->max_vqp, cvq->cmd,
+				 len, &why)) {
+		dev_info_ratelimited(dev->parent->dev,
+				     "%s: CVQ command (class %u cmd %u, %zu bytes) refused: %s\n",
+				     dev_name(&dev->vdpa.dev),
+				     len > 0 ? cvq->cmd[0] : 0,
+				     len > 1 ? cvq->cmd[1] : 0, len,
+				     why ?: "invalid");
+		return VIRTIO_NET_ERR;
+	}
+	ret = vp_svq_hwcvq_send(dev, cvq->cmd, len);
+	if (ret < 0)
+		return VIRTIO_NET_ERR;
+	if (ret == VIRTIO_NET_OK) {
+		vp_svq_net_cmd_apply(&cvq->state, cvq->cmd, len);
+		vp_svq_cvq_publish_mac(dev);
+	}
+	return ret;
+}
+
+/* Put @head on the client's used ring, @len bytes written. */
+static int vp_svq_cvq_push_used(struct vp_svq_dev *dev, u16 head, u32 len)
+{
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vring_used_elem elem = {
+		.id = __cpu_to_virtio32(true, head),
+		.len = __cpu_to_virtio32(true, len),
+	};
+	u64 slot = vq->device_addr + offsetof(struct vring_used, ring) +
+		   (u64)(cvq->used_idx % vq->num) * sizeof(elem);
+	__le16 idx;
+	int ret;
+
+	ret = vp_svq_as_access(dev, slot, &elem, sizeof(elem), true);
+	if (ret)
+		return ret;
+	/* The client must see the entry before the index that publishes it. */
+	smp_wmb();
+	idx = cpu_to_le16(cvq->used_idx + 1);
+	ret = vp_svq_as_access(dev, vq->device_addr +
+			       offsetof(struct vring_used, idx), &idx,
+			       sizeof(idx), true);
+	if (!ret)
+		cvq->used_idx++;
+	return ret;
+}
+
+/* Serve the request at @head. Return: 0, or -errno if the ring is broken. */
+static int vp_svq_cvq_serve(struct vp_svq_dev *dev, u16 head)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vp_svq_cvq_req req = {};
+	u8 ack = VIRTIO_NET_ERR;
+	const char *why;
+	u32 written = 0;
+
+	cvq->received++;
+	why = vp_svq_cvq_parse(dev, head, &req);
+	/*
+	 * A request the client can get no ack for is not executed: the ack
+	 * byte gets VIRTIO_NET_ERR before the command goes to the device.
+	 */
+	if (!why && vp_svq_as_access(dev, req.ack_addr, &ack, 1, true))
+		why = "ack buffer not writable";
+	if (why)
+		vp_svq_cvq_bad(dev, head, why);
+	else
+		ack = vp_svq_cvq_relay(dev, req.len);
+
+	if (!why && !vp_svq_as_access(dev, req.ack_addr, &ack, 1, true))
+		written = 1;
+	if (ack == VIRTIO_NET_OK && written)
+		cvq->completed++;
+	else
+		cvq->failed++;
+	return vp_svq_cvq_push_used(dev, head, written);
+}
+
+/* Does the client want a notification for used entries up to @used? */
+static bool vp_svq_cvq_wants_irq(struct vp_svq_dev *dev, u16 old, u16 used)
+{
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
+	u16 val;
+
+	if (dev->driver_features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX)) {
+		if (vp_svq_cvq_read16(dev, vq->driver_addr +
+				      offsetof(struct vring_avail, ring) +
+				      (u64)vq->num * sizeof(__le16), &val))
+			return true;
+		return vring_need_event(val, used, old);
+	}
+	if (vp_svq_cvq_read16(dev, vq->driver_addr, &val))
+		return true;
+	return !(val & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+static void vp_svq_cvq_notify(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	if (vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
+static void vp_svq_cvq_stop_broken(struct vp_svq_dev *dev, const char *why)
+{
+	dev->cvq.broken = true;
+	dev_err_ratelimited(dev->parent->dev,
+			    "%s: client CVQ ring unusable (%s): not served until reset\n",
+			    dev_name(&dev->vdpa.dev), why);
+}
+
+/* Serve what the client made available; at most one ring's worth. */
+static void vp_svq_cvq_serve_avail(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	u16 avail, head, n;
+
+	if (vp_svq_cvq_read16(dev, vq->driver_addr +
+			      offsetof(struct vring_avail, idx), &avail)) {
+		vp_svq_cvq_stop_broken(dev, "avail ring outside the mappings");
+		return;
+	}
+	n = avail - cvq->last_avail;
+	if (n > vq->num) {
+		vp_svq_cvq_stop_broken(dev, "avail index moved past the ring size");
+		return;
+	}
+	/* Entries are read only after the index that published them. */
+	smp_rmb();
+	while (n--) {
+		if (vp_svq_cvq_read16(dev, vq->driver_addr +
+				      offsetof(struct vring_avail, ring) +
+				      (u64)(cvq->last_avail % vq->num) * 2,
+				      &head) ||
+		    vp_svq_cvq_serve(dev, head)) {
+			vp_svq_cvq_stop_broken(dev, "ring outside the mappings");
+			return;
+		}
+		cvq->last_avail++;
+	}
+}
+
+/*
+ * Tell the client which avail entry to kick for next (event index), then
+ * look again: an entry made available before it saw that is served now.
+ */
+static bool vp_svq_cvq_more(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	__le16 event = cpu_to_le16(cvq->last_avail);
+	u16 avail;
+
+	if ((dev->driver_features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX)) &&
+	    vp_svq_as_access(dev, vq->device_addr +
+			     offsetof(struct vring_used, ring) +
+			     (u64)vq->num * sizeof(struct vring_used_elem),
+			     &event, sizeof(event), true))
+		return true;
+	/* Publish the event index before reading the avail index again. */
+	smp_mb();
+	if (vp_svq_cvq_read16(dev, vq->driver_addr +
+			      offsetof(struct vring_avail, idx), &avail))
+		return true;
+	return avail != cvq->last_avail;
+}
+
+/* Rounds of serve_avail() per run of the work item, before yielding. */
+#define VP_SVQ_CVQ_ROUNDS	4
+
+static void vp_svq_cvq_work(struct work_struct *work)
+{
+	struct vp_svq_cvq *cvq = container_of(work, struct vp_svq_cvq, work);
+	struct vp_svq_dev *dev = cvq_to_dev(cvq);
+	unsigned int rounds = 0;
+	bool more;
+	u16 old;
+
+	mutex_lock(&cvq->lock);
+	if (!cvq->running || cvq->broken)
+		goto out_unlock;
+	old = cvq->used_idx;
+	do {
+		vp_svq_cvq_serve_avail(dev);
+		more = !cvq->broken && vp_svq_cvq_more(dev);
+	} while (more && ++rounds < VP_SVQ_CVQ_ROUNDS);
+
+	if (cvq->used_idx != old &&
+	    vp_svq_cvq_wants_irq(dev, old, cvq->used_idx))
+		vp_svq_cvq_notify(dev);
+	if (more)
+		schedule_work(&cvq->work);
+out_unlock:
+	mutex_unlock(&cvq->lock);
+}
+
+/**
+ * vp_svq_cvq_kick() - the client kicked its CVQ
+ * @dev: the vDPA device
+ */
+void vp_svq_cvq_kick(struct vp_svq_dev *dev)
+{
+	schedule_work(&dev->cvq.work);
+}
+
+/**
+ * vp_svq_cvq_init() - set up the shadow CVQ of a new vDPA device
+ * @dev: the vDPA device
+ */
+void vp_svq_cvq_init(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+
+	mutex_init(&cvq->lock);
+	INIT_WORK(&cvq->work, vp_svq_cvq_work);
+	vp_svq_cvq_reset_state(dev);
+}
+
+/**
+ * vp_svq_cvq_reset_state() - net state of a device fresh out of reset
+ * @dev: the vDPA device
+ *
+ * What "vdpa dev add" provisioned (a MAC address) stays.
+ */
+void vp_svq_cvq_reset_state(struct vp_svq_dev *dev)
+{
+	struct vp_svq_net_state *st = &dev->cvq.state;
+
+	vp_svq_net_state_init(st, dev->parent->mac);
+	if (dev->mac_provisioned) {
+		ether_addr_copy(st->mac, dev->mac);
+		st->mac_set = true;
+	}
+	vp_svq_cvq_publish_mac(dev);
+}
+
+/**
+ * vp_svq_cvq_start() - serve the client's CVQ
+ * @dev: the vDPA device; the client's CVQ is ready
+ *
+ * Return: 0, or -EINVAL for a ring the shadow cannot serve.
+ */
+int vp_svq_cvq_start(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vp_svq_vq *vq = &dev->vqs[cvq->idx];
+
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
+		dev_err(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
+			dev_name(&dev->vdpa.dev));
+		return -EINVAL;
+	}
+	if (!vq->num || !is_power_of_2(vq->num)) {
+		dev_err(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
+			dev_name(&dev->vdpa.dev), vq->num);
+		return -EINVAL;
+	}
+	mutex_lock(&cvq->lock);
+	cvq->last_avail = 0;
+	cvq->used_idx = 0;
+	cvq->broken = false;
+	cvq->running = true;
+	mutex_unlock(&cvq->lock);
+	/* Requests posted before the start are served now. */
+	schedule_work(&cvq->work);
+	return 0;
+}
+
+/**
+ * vp_svq_cvq_stop() - stop serving the client's CVQ; waits for the worker
+ * @dev: the vDPA device
+ */
+void vp_svq_cvq_stop(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+
+	mutex_lock(&cvq->lock);
+	cvq->running = false;
+	mutex_unlock(&cvq->lock);
+	cancel_work_sync(&cvq->work);
+}
+
+/**
+ * vp_svq_cvq_replay() - bring the device to the tracked net state
+ * @dev: the vDPA device, after DRIVER_OK with the device's CVQ running
+ *
+ * Return: 0; -EIO when the device refused a command, or -errno.
+ */
+int vp_svq_cvq_replay(struct vp_svq_dev *dev)
+{
+	int ret;
+
+	mutex_lock(&dev->cvq.lock);
+	ret = vp_svq_net_state_replay(&dev->cvq.state, dev->hw_features,
+				      vp_svq_hwcvq_send, dev);
+	mutex_unlock(&dev->cvq.lock);
+	if (ret)
+		dev_err(dev->parent->dev,
+			"%s: restoring the net state through the device's CVQ failed: %d\n",
+			dev_name(&dev->vdpa.dev), ret);
+	return ret;
+}
+
+/**
+ * vp_svq_cvq_stats() - the shadow CVQ's counters, for "vdpa dev vstats"
+ * @dev: the vDPA device
+ * @msg: netlink message to fill
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int vp_svq_cvq_stats(struct vp_svq_dev *dev, struct sk_buff *msg)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	u64 received, completed, failed;
+
+	mutex_lock(&cvq->lock);
+	received = cvq->received;
+	completed = cvq->completed;
+	failed = cvq->failed;
+	mutex_unlock(&cvq->lock);
+
+	if (vp_svq_put_stat(msg, "received_cmds", received) ||
+	    vp_svq_put_stat(msg, "completed_cmds", completed) ||
+	    vp_svq_put_stat(msg, "failed_cmds", failed))
+		return -EMSGSIZE;
+	return 0;
+}

@@ -1295,11 +1295,16 @@ static void vpt_cvq_mac_provisioned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpt_client_cvq(c, cmd, sizeof(cmd), &ack), 1);
 	KUNIT_EXPECT_EQ(test, ack, VIRTIO_NET_OK);
 	KUNIT_EXPECT_MEMEQ(test, m->net.mac, vpt_mac_b, ETH_ALEN);
+	/* The config space shows the MAC in use (virtio 5.1.6.5.2). */
+	ops->get_config(vdpa, 0, &cfg, sizeof(cfg));
+	KUNIT_EXPECT_MEMEQ(test, cfg.mac, vpt_mac_b, ETH_ALEN);
 	/* After a client reset the provisioned MAC comes back. */
 	vpt_client_unbind(e);
 	c = vpt_client_bind(e);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_MEMEQ(test, m->net.mac, vpt_mac_a, ETH_ALEN);
+	ops->get_config(vdpa, 0, &cfg, sizeof(cfg));
+	KUNIT_EXPECT_MEMEQ(test, cfg.mac, vpt_mac_a, ETH_ALEN);
 	KUNIT_EXPECT_EQ(test, m->violations, 0);
 }
 

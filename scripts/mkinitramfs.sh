@@ -103,7 +103,7 @@ add_module() {
 		copy_mod "$path" >>"$list"
 	done
 }
-for m in vdpa vhost vhost_iotlb vhost_vdpa virtio_vdpa virtio_net net_failover failover irqbypass; do
+for m in vdpa vhost vhost_iotlb vhost_vdpa virtio_vdpa virtio_net net_failover failover irqbypass 8021q; do
 	add_module "$m"
 done
 

@@ -13,6 +13,9 @@ PEER="$(cmdline_get peer)"
 ADDR="$(cmdline_get addr)"
 GW=10.0.2.2
 SLIRP_ADDR=10.0.2.15
+# A MAC that is not the device's: provisioned at dev add, set with ip link.
+MACX=52:54:00:aa:bb:cc
+MACY=52:54:00:12:34:99
 T=30	# seconds for any single command
 
 # --- 0. harness baseline: the NICs through the in-kernel virtio-pci driver ---
@@ -268,14 +271,19 @@ expect_fail "dev add device_features with RING_PACKED (not offered) refused with
 	vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" device_features 0x700020020
 dev_del_quiet vdpa0
 
-# mac: only the device's own MAC for now.
+# mac: the device's own, or another one that the driver programs through
+# the device's CVQ (checked with traffic in step 4b).
 if run_ok "dev add mac $MAC0 (the device's own)" vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" mac "$MAC0"; then
 	has "config show reports mac $MAC0" "$(show_cfg vdpa0)" "mac $MAC0"
 fi
 dev_del_quiet vdpa0
-expect_fail "dev add mac 52:54:00:aa:bb:cc (not the device's) refused with EOPNOTSUPP" \
-	"Operation not supported" "mac" \
-	vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" mac 52:54:00:aa:bb:cc
+if run_ok "dev add mac $MACX (not the device's: provisioned)" vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" mac "$MACX"; then
+	has "config show reports mac $MACX" "$(show_cfg vdpa0)" "mac $MACX"
+fi
+dev_del_quiet vdpa0
+expect_fail "dev add mac 01:00:5e:00:00:01 (multicast) refused with EINVAL" \
+	"Invalid argument" "not a unicast" \
+	vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" mac 01:00:5e:00:00:01
 dev_del_quiet vdpa0
 
 # All attributes at once.
@@ -306,6 +314,67 @@ if run_ok "virtio-vdpa: dev add vdpa0 on pci/$BDF0" vdpa dev add name vdpa0 mgmt
 		info "vdpa0 config: $(timeout $T vdpa dev config show vdpa0 | oneline)"
 	else
 		fail "virtio-vdpa: vdpa0 virtio_net interface" "none after 15 s; dmesg: $(dmesg_new | tail -n 5 | oneline)"
+	fi
+fi
+
+# --- 4b. the shadow CVQ: MAC, RX modes, VLANs relayed to the device ----------
+# cvq_stat DEV NAME: a counter of the shadow CVQ from "vdpa dev vstats".
+cvq_stat() {
+	timeout $T vdpa dev vstats show "$1" qidx "$(cvq_index "$1")" 2>/dev/null |
+		oneline | sed -n "s/.* $2 \([0-9]*\).*/\1/p"
+}
+# The CVQ index: 2 * max_vq_pairs with MQ negotiated, else 2.
+cvq_index() {
+	_c="$(timeout $T vdpa dev config show "$1" 2>/dev/null | oneline)"
+	_p="$(echo "$_c" | sed -n 's/.*max_vq_pairs \([0-9]*\).*/\1/p')"
+	if echo "$_c" | grep -q 'negotiated_features.* MQ '; then echo $((2 * _p)); else echo 2; fi
+}
+if [ -n "${ifv:-}" ]; then
+	c0="$(cvq_stat vdpa0 completed_cmds)" f0="$(cvq_stat vdpa0 failed_cmds)"
+	if [ -n "$c0" ] && [ "$c0" -gt 0 ]; then
+		pass "cvq: vstats of vdpa0's CVQ: virtio_net's own commands at probe were relayed (completed_cmds $c0, failed_cmds $f0)"
+	else
+		fail "cvq: vstats of vdpa0's CVQ" "completed_cmds '$c0': $(timeout $T vdpa dev vstats show vdpa0 qidx 2 2>&1 | oneline)"
+	fi
+	dmesg_mark
+	# A new MAC only works if MAC_ADDR_SET reached the device's filter.
+	if run_ok "cvq: ip link set $ifv address $MACY" /bin/ip link set dev "$ifv" address "$MACY"; then
+		ping_from "$ifv" "$SLIRP_ADDR/24" "$GW" "cvq: $ifv pings $GW with MAC $MACY"
+	fi
+	run_ok "cvq: promisc on" /bin/ip link set dev "$ifv" promisc on
+	run_ok "cvq: allmulticast on" /bin/ip link set dev "$ifv" allmulticast on
+	run_ok "cvq: promisc off" /bin/ip link set dev "$ifv" promisc off
+	run_ok "cvq: allmulticast off" /bin/ip link set dev "$ifv" allmulticast off
+	if load_mod 8021q && run_ok "cvq: VLAN 5 on $ifv (VLAN_ADD)" \
+		/bin/ip link add link "$ifv" name "$ifv.5" type vlan id 5; then
+		run_ok "cvq: VLAN 5 removed (VLAN_DEL)" /bin/ip link del "$ifv.5"
+	fi
+	sleep 1
+	c1="$(cvq_stat vdpa0 completed_cmds)" f1="$(cvq_stat vdpa0 failed_cmds)"
+	# MAC_ADDR_SET, 4 RX mode changes (each may come with a MAC table),
+	# VLAN_ADD and VLAN_DEL: at least 7 commands.
+	if [ -n "$c1" ] && [ $((c1 - c0)) -ge 7 ] && [ "$f1" = "$f0" ]; then
+		pass "cvq: vstats: $((c1 - c0)) more commands completed, none failed ($(timeout $T vdpa dev vstats show vdpa0 qidx 2 | oneline))"
+	else
+		fail "cvq: vstats after MAC, RX mode and VLAN changes" "completed $c0 -> $c1, failed $f0 -> $f1"
+	fi
+	if dmesg_new | grep -q 'CVQ'; then
+		fail "cvq: no CVQ complaints in dmesg" "$(dmesg_new | grep CVQ | head -n 3 | oneline)"
+	else
+		pass "cvq: no CVQ complaints in dmesg"
+	fi
+fi
+dev_del_quiet vdpa0
+
+# Provisioned MAC: the interface comes up with it and pings, so the driver
+# programmed it into the device before virtio_net saw DRIVER_OK.
+if run_ok "cvq: dev add vdpa0 mac $MACX" vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" mac "$MACX"; then
+	if wait_for 15 vdpa_netdev vdpa0; then
+		ifv="$(vdpa_netdev vdpa0)"
+		has "cvq: $ifv has the provisioned MAC" "$(cat "/sys/class/net/$ifv/address")" "^$MACX\$"
+		ping_from "$ifv" "$SLIRP_ADDR/24" "$GW" "cvq: $ifv pings $GW with provisioned MAC $MACX"
+	else
+		fail "cvq: vdpa0 virtio_net interface" "none after 15 s"
 	fi
 fi
 
@@ -451,6 +520,24 @@ if run_ok "vhost-vdpa: dev add vdpa0 on pci/$BDF0" vdpa dev add name vdpa0 mgmtd
 			else
 				fail "vhost-vdpa: client ARP request/reply" "rc=$rc: $(echo "$out" | tail -n 5 | oneline); dmesg: $(dmesg_new | tail -n 5 | oneline)"
 			fi
+			# QEMU's way: isolation probe, CVQ group in ASID 1, commands
+			# acked per descriptor, data path in ASID 0.
+			out="$(timeout 120 /bin/vdpa-client --cvq "$vhdev" 2>&1)"
+			rc=$?
+			echo "$out" | sed 's/^/client --cvq: /'
+			for want in "CVQ isolated: group 1 \(data groups 0\)" \
+				"SET_GROUP_ASID: group 1 .* asid 1" \
+				"MAC_ADDR_SET acked OK" \
+				"unknown class 9: .*VIRTIO_NET_ERR" \
+				"2 x MAC_ADDR_SET.*|both acked OK" \
+				"ARP reply from"; do
+				if echo "$out" | grep -Eq -- "$want"; then
+					pass "vhost-vdpa --cvq: $(echo "$out" | grep -E -- "$want" | tail -n 1 | sed 's/^\[[^]]*\] //')"
+				else
+					fail "vhost-vdpa --cvq: /$want/" "rc=$rc: $(echo "$out" | tail -n 4 | oneline)"
+				fi
+			done
+			if [ $rc = 0 ]; then pass "vhost-vdpa --cvq: client exit 0"; else fail "vhost-vdpa --cvq: client exit" "rc=$rc"; fi
 		fi
 	else
 		fail "vhost-vdpa: bind vdpa0 to vhost_vdpa" "no vhost-vdpa device; dmesg: $(dmesg_new | tail -n 5 | oneline)"

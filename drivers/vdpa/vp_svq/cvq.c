@@ -293,6 +293,19 @@ static const char *vp_svq_cvq_parse(struct vp_svq_dev *dev, u16 head,
 	}
 }
 
+/*
+ * The config space shows the MAC in use: the one set by MAC_ADDR_SET
+ * (virtio 5.1.6.5.2, as QEMU's device does), provisioned, or the device's.
+ */
+static void vp_svq_cvq_publish_mac(struct vp_svq_dev *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	ether_addr_copy(dev->config_mac, dev->cvq.state.mac);
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
 /* Check, relay and account one well-formed request. Return: the ack. */
 static u8 vp_svq_cvq_relay(struct vp_svq_dev *dev, size_t len)
 {
@@ -313,8 +326,10 @@ static u8 vp_svq_cvq_relay(struct vp_svq_dev *dev, size_t len)
 	ret = vp_svq_hwcvq_send(dev, cvq->cmd, len);
 	if (ret < 0)
 		return VIRTIO_NET_ERR;
-	if (ret == VIRTIO_NET_OK)
+	if (ret == VIRTIO_NET_OK) {
 		vp_svq_net_cmd_apply(&cvq->state, cvq->cmd, len);
+		vp_svq_cvq_publish_mac(dev);
+	}
 	return ret;
 }
 
@@ -526,6 +541,7 @@ void vp_svq_cvq_reset_state(struct vp_svq_dev *dev)
 		ether_addr_copy(st->mac, dev->mac);
 		st->mac_set = true;
 	}
+	vp_svq_cvq_publish_mac(dev);
 }
 
 /**

@@ -503,6 +503,7 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	size_t size = vp_svq_get_config_size(vdpa);
 	struct virtio_net_config cfg;
+	unsigned long flags;
 
 	memset(buf, 0, len);
 	if (offset >= size)
@@ -511,8 +512,11 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 
 	/* The device's view, with what this vDPA device exposes on top. */
 	vp_svq_hw_read_config(dev->parent, 0, &cfg, size);
-	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC))
-		ether_addr_copy(cfg.mac, dev->mac);
+	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC)) {
+		spin_lock_irqsave(&dev->cb_lock, flags);
+		ether_addr_copy(cfg.mac, dev->config_mac);
+		spin_unlock_irqrestore(&dev->cb_lock, flags);
+	}
 	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MQ))
 		cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, dev->max_vqp);
 	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MTU))

@@ -230,9 +230,11 @@ struct vp_svq_cvq {
  * @nvectors: vectors allocated at DRIVER_OK, 0 when none are
  * @shared_vector: every queue and config changes share vector 0
  * @irq_name: name of the config (or shared) interrupt
+ * @config_mac: the MAC the config space shows; protected by @cb_lock
  * @cb_lock: protects the callbacks against the interrupt handlers;
  *	taken by set_vq_cb, set_config_cb, reset and the handlers; also
- *	protects @irq_held, @config_pending and &vp_svq_vq.irq_pending
+ *	protects @config_mac (get_config, the shadow CVQ), @irq_held,
+ *	@config_pending and &vp_svq_vq.irq_pending
  * @irq_held: interrupts are held, not delivered (while suspended)
  * @config_pending: a config change came while interrupts were held
  * @suspended: suspend() succeeded and neither resume() nor reset came
@@ -264,6 +266,7 @@ struct vp_svq_dev {
 	struct vp_svq_vq *vqs;
 
 	struct vdpa_callback config_cb;
+	u8 config_mac[ETH_ALEN];
 	u16 config_vector;
 	unsigned int nvectors;
 	bool shared_vector;

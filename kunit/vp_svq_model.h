@@ -32,7 +32,8 @@
 /* The device-state capability (struct vp_svq_device_state), if present. */
 #define VPM_STATE_OFF		0x1800
 
-#define VPM_MAX_VQP		8
+/* 32 pairs for the suspend benchmark (bench_suspend.c). */
+#define VPM_MAX_VQP		32
 #define VPM_MAX_QUEUES		(2 * VPM_MAX_VQP + 1)
 #define VPM_MAX_VECTORS		(VPM_MAX_QUEUES + 1)
 #define VPM_MAC_TABLE_MAX	64

@@ -69,6 +69,8 @@ int vpt_env_probe(struct kunit *test, struct vpt_env *e,
 	ret = vp_svq_hw_probe(e->parent);
 	if (ret)
 		return ret;
+	/* As pci.c: the facilities are checked and logged after the probe. */
+	vp_svq_state_probe(e->parent);
 	ret = vpt_nl_open(&e->nl);
 	if (ret)
 		return ret;
@@ -227,7 +229,7 @@ static int vpt_client_probe(struct virtio_device *vdev)
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_MQ))
 		max_vqp = virtio_cread16(vdev, offsetof(struct virtio_net_config,
 							max_virtqueue_pairs));
-	if (!max_vqp || max_vqp > VPM_MAX_VQP)
+	if (!max_vqp || max_vqp > VPT_MAX_VQP)
 		return -EINVAL;
 	c->pairs = max_vqp;
 	c->nvqs = 2 * max_vqp;

@@ -194,6 +194,10 @@ static void vpm_reset_locked(struct vpm *m)
 	m->msix_config = VIRTIO_MSI_NO_VECTOR;
 	m->queue_select = 0;
 	m->isr = 0;
+	m->suspending = false;
+	m->config_held = false;
+	m->config_irq_due = false;
+	m->state_select = 0;
 	for (i = 0; i < VPM_MAX_QUEUES; i++)
 		vpm_queue_clear(&m->q[i], m->cfg.queue_size);
 	memset(&m->net, 0, sizeof(m->net));
@@ -208,6 +212,40 @@ static void vpm_reset_locked(struct vpm *m)
 static bool vpm_negotiated(struct vpm *m, unsigned int bit)
 {
 	return m->driver_features & BIT_ULL(bit);
+}
+
+/*
+ * virtio 1.4 SUSPEND: the status the device takes when the driver writes
+ * @val, SUSPEND among it. Setting it starts a suspension the worker
+ * completes; DRIVER_OK written while suspended resumes.
+ */
+static u8 vpm_write_suspend(struct vpm *m, u8 old, u8 val)
+{
+	if (!vpm_negotiated(m, VIRTIO_F_SUSPEND) ||
+	    !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		/* The device ignores it. */
+		vpm_note_violation(m, "SUSPEND set without VIRTIO_F_SUSPEND negotiated");
+		return val & ~VIRTIO_CONFIG_S_SUSPEND;
+	}
+	if (!(old & VIRTIO_CONFIG_S_SUSPEND)) {
+		if (!(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
+			vpm_note_violation(m, "SUSPEND set without DRIVER_OK (0x%x)", val);
+			return val & ~VIRTIO_CONFIG_S_SUSPEND;
+		}
+		m->suspending = true;
+		queue_work(m->wq, &m->work);
+		return val;
+	}
+	if ((old & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    !(val & VIRTIO_CONFIG_S_DRIVER_OK))
+		return val;
+	/* Resume: DRIVER_OK again; the device clears SUSPEND. */
+	if (m->resume_refuse)
+		return val & ~VIRTIO_CONFIG_S_DRIVER_OK;
+	m->resumes++;
+	m->config_irq_due = m->config_held;
+	m->config_held = false;
+	return val & ~VIRTIO_CONFIG_S_SUSPEND;
 }
 
 static void vpm_write_status(struct vpm *m, u8 val)
@@ -234,6 +272,9 @@ static void vpm_write_status(struct vpm *m, u8 val)
 		vpm_note_violation(m, "FEATURES_OK without DRIVER (0x%x)", val);
 	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) && !(val & VIRTIO_CONFIG_S_FEATURES_OK))
 		vpm_note_violation(m, "DRIVER_OK without FEATURES_OK (0x%x)", val);
+
+	if (val & VIRTIO_CONFIG_S_SUSPEND)
+		val = vpm_write_suspend(m, old, val);
 
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
@@ -270,11 +311,11 @@ static void vpm_write_queue_enable(struct vpm *m, struct vpm_queue *q, u16 val)
 	if (!q->desc || !q->driver || !q->device)
 		vpm_note_violation(m, "queue %u enabled without addresses",
 				   m->queue_select);
+	/*
+	 * The ring starts where reset left it (0, wrap counters set) or where
+	 * the driver put it through the device-state capability.
+	 */
 	q->enabled = true;
-	q->last_avail = 0;
-	q->used_idx = 0;
-	q->avail_wrap = true;
-	q->used_wrap = true;
 	if (m->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		queue_work(m->wq, &m->work);
 }
@@ -379,6 +420,145 @@ static void vpm_common_write(struct vpm *m, unsigned int off, u32 val)
 	vpm_queue_reg_write(m, q, off, val);
 }
 
+/* --- the device-state capability ------------------------------------------ */
+
+#define VPM_DS(f)	offsetof(struct vp_svq_device_state, f)
+
+static struct vpm_queue *vpm_state_sel(struct vpm *m)
+{
+	return m->state_select < m->num_queues ? &m->q[m->state_select] : NULL;
+}
+
+/* What queue_status reads. */
+static bool vpm_queue_running(struct vpm *m, struct vpm_queue *q)
+{
+	return q->enabled && (m->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !q->stopped;
+}
+
+/* avail_state or used_state of @q. */
+static u16 vpm_state_word(struct vpm *m, struct vpm_queue *q, bool used)
+{
+	u16 idx = used ? q->used_idx : q->last_avail;
+	bool wrap = used ? q->used_wrap : q->avail_wrap;
+
+	if (!vpm_negotiated(m, VIRTIO_F_RING_PACKED))
+		return idx;
+	return (idx & VP_SVQ_STATE_INDEX) | (wrap ? VP_SVQ_STATE_WRAP : 0);
+}
+
+static u16 vpm_state_read(struct vpm *m, unsigned int off)
+{
+	struct vpm_queue *q = vpm_state_sel(m);
+
+	switch (off) {
+	case VPM_DS(version):
+		return m->cfg.state_version ?: VP_SVQ_DEVICE_STATE_VERSION;
+	case VPM_DS(queue_select):
+		return m->state_select;
+	case VPM_DS(queue_status):
+		return q && vpm_queue_running(m, q) ? VP_SVQ_QUEUE_RUNNING :
+						      VP_SVQ_QUEUE_STOPPED;
+	case VPM_DS(avail_state):
+		return q ? vpm_state_word(m, q, false) : 0;
+	case VPM_DS(used_state):
+		return q ? vpm_state_word(m, q, true) : 0;
+	default:
+		return 0;
+	}
+}
+
+static void vpm_state_write_status(struct vpm *m, struct vpm_queue *q,
+				   u16 val)
+{
+	if (!q->enabled)
+		return;
+	switch (val) {
+	case VP_SVQ_QUEUE_STOPPED:
+		if (q->stopped || q->stop_pending)
+			return;
+		if (!(m->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+			q->stopped = true;
+			return;
+		}
+		/* The worker stops it once it has nothing of it in hand. */
+		q->stop_pending = true;
+		queue_work(m->wq, &m->work);
+		return;
+	case VP_SVQ_QUEUE_RUNNING:
+		q->stop_pending = false;
+		q->stopped = false;
+		if (m->status & VIRTIO_CONFIG_S_DRIVER_OK)
+			queue_work(m->wq, &m->work);
+		return;
+	default:
+		vpm_note_violation(m, "queue_status written with %u", val);
+	}
+}
+
+static void vpm_state_write(struct vpm *m, unsigned int off, u16 val)
+{
+	struct vpm_queue *q = vpm_state_sel(m);
+	bool packed = vpm_negotiated(m, VIRTIO_F_RING_PACKED);
+
+	switch (off) {
+	case VPM_DS(queue_select):
+		m->state_select = val;
+		return;
+	case VPM_DS(version):
+		vpm_note_violation(m, "device-state version written");
+		return;
+	case VPM_DS(reserved):
+		if (val)
+			vpm_note_violation(m, "device-state reserved written with %u",
+					   val);
+		return;
+	}
+	if (!q) {
+		vpm_note_violation(m, "device-state of absent queue %u written",
+				   m->state_select);
+		return;
+	}
+	if (off == VPM_DS(queue_status)) {
+		vpm_state_write_status(m, q, val);
+		return;
+	}
+	if (vpm_queue_running(m, q) || q->stop_pending) {
+		/* The device ignores it; the driver should not have. */
+		vpm_note_violation(m, "state of running queue %u written",
+				   m->state_select);
+		return;
+	}
+	if (off == VPM_DS(avail_state)) {
+		q->last_avail = packed ? val & VP_SVQ_STATE_INDEX : val;
+		q->avail_wrap = packed ? !!(val & VP_SVQ_STATE_WRAP) : true;
+	} else {
+		q->used_idx = packed ? val & VP_SVQ_STATE_INDEX : val;
+		q->used_wrap = packed ? !!(val & VP_SVQ_STATE_WRAP) : true;
+	}
+	if (packed && (q->last_avail >= q->size || q->used_idx >= q->size))
+		vpm_note_violation(m, "packed state of queue %u beyond its size %u",
+				   m->state_select, q->size);
+}
+
+/* Is @offset inside the capability, if the device has one? */
+static bool vpm_is_state(struct vpm *m, unsigned int offset)
+{
+	return m->cfg.state_cap && offset >= VPM_STATE_OFF &&
+	       offset < VPM_STATE_OFF + sizeof(struct vp_svq_device_state);
+}
+
+/* Every field is 16 bits wide and accessed as such. */
+static bool vpm_state_access_ok(struct vpm *m, unsigned int off, int size)
+{
+	if (size == 2 && !(off & 1))
+		return true;
+	m->bad_access++;
+	pr_warn("vp_svq model: device-state access of %d bytes at 0x%x\n",
+		size, off);
+	return false;
+}
+
 /* --- the BAR as logic_iomem sees it --------------------------------------- */
 
 #define NC(f)	offsetof(struct virtio_net_config, f)
@@ -422,6 +602,10 @@ static unsigned long vpm_mmio_read(void *priv, unsigned int offset, int size)
 		/* Reading the ISR acknowledges it. */
 		val = m->isr;
 		m->isr = 0;
+	} else if (vpm_is_state(m, offset)) {
+		off = offset - VPM_STATE_OFF;
+		if (vpm_state_access_ok(m, off, size))
+			val = vpm_state_read(m, off);
 	} else if (offset >= VPM_DEVICE_OFF &&
 		   offset + size <= VPM_DEVICE_OFF + sizeof(m->netcfg)) {
 		off = offset - VPM_DEVICE_OFF;
@@ -450,6 +634,10 @@ static void vpm_mmio_write(void *priv, unsigned int offset, int size,
 	if (offset < VPM_ISR_OFF) {
 		if (vpm_common_access_ok(m, offset, size))
 			vpm_common_write(m, offset, val);
+	} else if (vpm_is_state(m, offset)) {
+		off = offset - VPM_STATE_OFF;
+		if (vpm_state_access_ok(m, off, size))
+			vpm_state_write(m, off, val);
 	} else if (offset >= VPM_DEVICE_OFF &&
 		   offset + size <= VPM_DEVICE_OFF + sizeof(m->netcfg)) {
 		/* The modern net config space is read-only. */
@@ -753,15 +941,24 @@ void vpm_set_stall(struct vpm *m, bool stall)
 /**
  * vpm_config_changed() - bump config_generation and raise a config irq
  * @m: the model
+ *
+ * While SUSPEND is set the interrupt is raised at resume instead.
  */
 void vpm_config_changed(struct vpm *m)
 {
 	unsigned long flags;
 
+	bool held;
+
 	spin_lock_irqsave(&m->lock, flags);
 	m->generation++;
+	/* virtio 1.4: while SUSPEND is set, signalled only at resume. */
+	held = m->status & VIRTIO_CONFIG_S_SUSPEND;
+	if (held)
+		m->config_held = true;
 	spin_unlock_irqrestore(&m->lock, flags);
-	vpm_raise_config_irq(m);
+	if (!held)
+		vpm_raise_config_irq(m);
 }
 
 /**
@@ -979,5 +1176,7 @@ struct vp_svq_parent *vpm_attach(struct vpm *m)
 	parent->max_vectors = m->cfg.msix_vectors;
 	parent->notify = m->notify;
 	parent->notify_size = max_t(u32, m->cfg.notify_mult, sizeof(u16));
+	if (m->cfg.state_cap)
+		parent->state = m->base + VPM_STATE_OFF;
 	return parent;
 }

@@ -378,6 +378,9 @@ static int vpm_loop_one(struct vpm *m, u16 txq)
 	u32 frame, done, n;
 	int ret;
 
+	/* A stopped RX queue holds its TX queue back: nothing is lost. */
+	if (rq->stopped)
+		return 0;
 	ret = vpm_peek(m, tq, tx);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
@@ -496,6 +499,48 @@ static void vpm_fault_locked(struct vpm *m)
 	m->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
+/*
+ * The device has nothing in hand (a pass took no buffer): a suspension
+ * completes (DRIVER_OK cleared, SUSPEND stays set), and so does every queue
+ * stop asked through the device-state capability.
+ */
+static void vpm_quiesce_locked(struct vpm *m)
+{
+	u16 qid;
+
+	if (m->suspending) {
+		m->suspending = false;
+		m->status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+		m->suspends++;
+	}
+	if (m->stop_hang)
+		return;
+	for (qid = 0; qid < m->num_queues; qid++) {
+		if (!m->q[qid].stop_pending)
+			continue;
+		m->q[qid].stop_pending = false;
+		m->q[qid].stopped = true;
+		m->queue_stops++;
+	}
+}
+
+/*
+ * SUSPEND faults, before anything is served. Returns whether the worker
+ * must not serve the rings.
+ */
+static bool vpm_suspend_fault_locked(struct vpm *m, bool *config_irq)
+{
+	if (!m->suspending)
+		return false;
+	if (m->suspend_fail) {
+		m->suspending = false;
+		vpm_fault_locked(m);
+		*config_irq = true;
+		return true;
+	}
+	return m->suspend_hang;
+}
+
 /* Serve every queue once. Returns whether anything was done. */
 static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 			     bool *config_irq)
@@ -520,6 +565,13 @@ static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 		old_used[qid] = q->used_idx;
 		old_pos[qid] = q->completed;
 	}
+	/* A config change held while suspended, signalled at resume. */
+	if (m->config_irq_due && !m->gone) {
+		m->config_irq_due = false;
+		*config_irq = true;
+	}
+	if (vpm_suspend_fault_locked(m, config_irq))
+		return false;
 	if (m->gone || m->stall || m->reset_pending ||
 	    (m->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)) ||
 	    !(m->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -529,7 +581,7 @@ static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 		struct vpm_queue *q = &m->q[qid];
 
 		q->kicked = false;
-		if (!q->enabled)
+		if (!q->enabled || q->stopped)
 			continue;
 		for (n = 0; n < VPM_BATCH; n++) {
 			if (vpm_has(m, VIRTIO_NET_F_CTRL_VQ) && qid == cvq)
@@ -554,7 +606,7 @@ static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 		u16 done = q->completed - old_pos[qid];
 		u16 ndesc;
 
-		if (!q->enabled)
+		if (!q->enabled || q->stopped)
 			continue;
 		vpm_publish_avail_event(m, q);
 		if (!done)
@@ -567,6 +619,8 @@ static bool vpm_serve_locked(struct vpm *m, unsigned long *irqs,
 		if (vpm_want_irq(m, q, old_used[qid], ndesc))
 			__set_bit(qid, irqs);
 	}
+	if (!progress)
+		vpm_quiesce_locked(m);
 	return progress;
 }
 

@@ -29,8 +29,11 @@
 #define VPM_ISR_OFF		0x1000
 #define VPM_DEVICE_OFF		0x2000
 #define VPM_NOTIFY_OFF		0x3000
+/* The device-state capability (struct vp_svq_device_state), if present. */
+#define VPM_STATE_OFF		0x1800
 
-#define VPM_MAX_VQP		8
+/* 32 pairs for the suspend benchmark (bench_suspend.c). */
+#define VPM_MAX_VQP		32
 #define VPM_MAX_QUEUES		(2 * VPM_MAX_VQP + 1)
 #define VPM_MAX_VECTORS		(VPM_MAX_QUEUES + 1)
 #define VPM_MAC_TABLE_MAX	64
@@ -52,6 +55,14 @@
  * @notify_mult: notify_off_multiplier: distance between doorbells
  * @num_queues: override of the queue count the device reports (0: the
  *	natural 2 * @max_vqp, + 1 with VIRTIO_NET_F_CTRL_VQ)
+ * @state_cap: the function has the device-state capability of
+ *	<vp_svq/device_state.h> at VPM_STATE_OFF; vpm_attach() hands it to
+ *	the parent as &vp_svq_parent.state
+ * @state_version: the version the capability reports (0: the one
+ *	<vp_svq/device_state.h> describes)
+ *
+ * VIRTIO_F_SUSPEND in @features gives the device the virtio 1.4 SUSPEND
+ * status bit.
  */
 struct vpm_config {
 	u16 max_vqp;
@@ -62,6 +73,8 @@ struct vpm_config {
 	u8 mac[ETH_ALEN];
 	u32 notify_mult;
 	u16 num_queues;
+	bool state_cap;
+	u16 state_version;
 };
 
 /**
@@ -132,6 +145,10 @@ struct vpm_net_state {
  * @used_idx: split: used index; packed: next used descriptor
  * @avail_wrap: packed: driver ring wrap counter the device expects
  * @used_wrap: packed: wrap counter of the next used descriptor
+ * @stop_pending: the driver wrote VP_SVQ_QUEUE_STOPPED; the worker stops
+ *	the queue once it has nothing in hand
+ * @stopped: stopped through the device-state capability: the queue takes
+ *	no buffer and raises no interrupt
  * @kicks: doorbells rung
  * @completed: buffers completed (used entries written)
  * @interrupts: interrupts raised for this queue
@@ -147,6 +164,8 @@ struct vpm_queue {
 	u16 used_idx;
 	bool avail_wrap;
 	bool used_wrap;
+	bool stop_pending;
+	bool stopped;
 	unsigned int kicks;
 	unsigned int completed;
 	unsigned int interrupts;
@@ -222,6 +241,12 @@ struct vpm_vector {
  * @queue_select: queue_select
  * @isr: ISR status
  * @reset_pending: 0 was written to status; the worker completes it
+ * @suspending: the driver set SUSPEND; the worker finishes what it has in
+ *	hand, then clears DRIVER_OK
+ * @config_held: the config changed while SUSPEND was set; signalled at
+ *	resume
+ * @config_irq_due: the worker raises a config interrupt on its next run
+ * @state_select: queue_select of the device-state capability
  * @num_queues: queues the device reports
  * @q: the queues
  * @netcfg: device config space (little endian, as the driver reads it)
@@ -247,6 +272,14 @@ struct vpm_vector {
  *	VIRTIO_MSI_NO_VECTOR
  * @fail_alloc_vectors: knob: alloc_vectors fails with -ENOSPC
  * @gone: knob: surprise removal; reads return all ones, writes vanish
+ * @suspend_hang: knob: SUSPEND is never completed (DRIVER_OK stays set);
+ *	the device takes no further buffer
+ * @suspend_fail: knob: the device fails to suspend: DEVICE_NEEDS_RESET and
+ *	a config interrupt instead of clearing DRIVER_OK
+ * @resume_refuse: knob: DRIVER_OK written to resume is ignored: SUSPEND
+ *	stays set
+ * @stop_hang: knob: a queue stop (device-state capability) never
+ *	completes: queue_status keeps reading VP_SVQ_QUEUE_RUNNING
  * @violations: driver actions the virtio spec forbids, see @violation
  * @violation: description of the first one
  * @bad_access: register accesses of a wrong width or offset
@@ -259,6 +292,9 @@ struct vpm_vector {
  * @indirect_bufs: buffers that came in an indirect descriptor table
  * @irqs_dropped: interrupts dropped by @drop_irqs
  * @config_irqs: config change interrupts raised
+ * @suspends: suspensions completed (SUSPEND presented, DRIVER_OK cleared)
+ * @resumes: resumes completed (SUSPEND cleared)
+ * @queue_stops: queue stops completed through the device-state capability
  * @irq_done: completed after every interrupt delivered
  * @tx_chain: scratch space of the worker: the TX buffer in hand
  * @rx_chain: scratch space of the worker: the RX buffer in hand
@@ -284,6 +320,10 @@ struct vpm {
 	u16 queue_select;
 	u8 isr;
 	bool reset_pending;
+	bool suspending;
+	bool config_held;
+	bool config_irq_due;
+	u16 state_select;
 	u16 num_queues;
 	struct vpm_queue q[VPM_MAX_QUEUES];
 	struct virtio_net_config netcfg;
@@ -307,6 +347,10 @@ struct vpm {
 	bool refuse_vectors;
 	bool fail_alloc_vectors;
 	bool gone;
+	bool suspend_hang;
+	bool suspend_fail;
+	bool resume_refuse;
+	bool stop_hang;
 
 	unsigned int violations;
 	char violation[128];
@@ -319,6 +363,9 @@ struct vpm {
 	unsigned int indirect_bufs;
 	unsigned int irqs_dropped;
 	unsigned int config_irqs;
+	unsigned int suspends;
+	unsigned int resumes;
+	unsigned int queue_stops;
 	struct completion irq_done;
 
 	struct vpm_chain tx_chain;

@@ -79,8 +79,9 @@ struct vdpa_device *vpt_vdpa(struct vpt_env *e);
 void vpt_detach_client(struct vpt_env *e);
 int vpt_attach_driver(struct vpt_env *e, const char *drv);
 
-/* The test virtio driver (bound through virtio_vdpa). */
-#define VPT_MAX_VQS	(2 * VPM_MAX_VQP + 1)
+/* The test virtio driver (bound through virtio_vdpa): up to 8 pairs. */
+#define VPT_MAX_VQP	8
+#define VPT_MAX_VQS	(2 * VPT_MAX_VQP + 1)
 
 /**
  * struct vpt_client - the kernel virtio driver the data suites drive

@@ -83,6 +83,7 @@ link_dir() {
 	done
 }
 link_dir "$VP_ROOT/drivers/vdpa/vp_svq" "$KTREE/drivers/vdpa/vp_svq"
+link_dir "$VP_ROOT/include/vp_svq" "$KTREE/include/vp_svq"
 link_dir "$VP_ROOT/kunit" "$KTREE/drivers/vdpa/vp_svq_kunit"
 
 # Hooks into drivers/vdpa, once.

@@ -69,10 +69,13 @@ vp_build() {
 	if [ -e "$drv/Makefile" ] || [ -e "$drv/Kbuild" ]; then
 		# Build a copy under .build/: the driver's own tree may be in the
 		# middle of someone's build, and kbuild writes next to the sources.
-		local src="$VP_BUILD/vp_svq-src"
-		rm -rf "$src"
+		# The copy keeps the repository's layout: the driver finds the
+		# shared headers at ../../../include.
+		local top="$VP_BUILD/vp_svq-src" src="$VP_BUILD/vp_svq-src/drivers/vdpa/vp_svq"
+		rm -rf "$top"
 		mkdir -p "$src"
 		cp -a "$drv"/. "$src"/
+		cp -a "$VP_ROOT/include" "$top/"
 		(cd "$src" && rm -f ./*.o ./*.ko ./*.mod ./*.mod.c ./.*.cmd ./modules.order ./Module.symvers)
 		log "building vp_svq.ko against $kdir"
 		if make -C "$VP_ROOT" module KDIR="$kdir" DRV_DIR="$src" >"$VP_BUILD/module-build.log" 2>&1; then

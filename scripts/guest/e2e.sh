@@ -198,6 +198,11 @@ for bdf in "$BDF0" "$BDF1"; do
 	fi
 done
 
+# QEMU's virtio-net-pci: no SUSPEND, no device-state capability, RING_RESET.
+has "facilities of $BDF0 in sysfs" \
+	"$(cat "/sys/bus/pci/devices/$BDF0/vp_svq_facilities" 2>&1)" \
+	"^suspend=none vq_state=initial-only enable_after_driver_ok=ring-reset\$"
+
 # --- 1. mgmtdev show -----------------------------------------------------------
 # User-mode NIC: 1 queue pair + CVQ = 3 vqs; tap NIC: 4 pairs + CVQ = 9.
 for pair in "$BDF0:3" "$BDF1:9"; do
@@ -538,6 +543,17 @@ if run_ok "vhost-vdpa: dev add vdpa0 on pci/$BDF0" vdpa dev add name vdpa0 mgmtd
 				fi
 			done
 			if [ $rc = 0 ]; then pass "vhost-vdpa --cvq: client exit 0"; else fail "vhost-vdpa --cvq: client exit" "rc=$rc"; fi
+			# QEMU 8.2+'s order: vrings enabled after DRIVER_OK. QEMU's
+			# NIC has RING_RESET, so the driver can do it and says so.
+			out="$(timeout 120 /bin/vdpa-client -L "$vhdev" 2>&1)"
+			rc=$?
+			echo "$out" | sed 's/^/client -L: /'
+			if [ $rc = 0 ] && echo "$out" | grep -q 'BACKEND_FEATURES: .*ENABLE_AFTER_DRIVER_OK' &&
+				echo "$out" | grep -q 'ARP reply'; then
+				pass "vhost-vdpa -L: ENABLE_AFTER_DRIVER_OK offered; vrings enabled after DRIVER_OK carry ARP"
+			else
+				fail "vhost-vdpa -L: vrings enabled after DRIVER_OK" "rc=$rc: $(echo "$out" | grep -E 'BACKEND|exit' | oneline)"
+			fi
 		fi
 	else
 		fail "vhost-vdpa: bind vdpa0 to vhost_vdpa" "no vhost-vdpa device; dmesg: $(dmesg_new | tail -n 5 | oneline)"

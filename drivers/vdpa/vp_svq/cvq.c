@@ -410,17 +410,6 @@ static bool vp_svq_cvq_wants_irq(struct vp_svq_dev *dev, u16 old, u16 used)
 	return !(val & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-static void vp_svq_cvq_notify(struct vp_svq_dev *dev)
-{
-	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
-	unsigned long flags;
-
-	spin_lock_irqsave(&dev->cb_lock, flags);
-	if (vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
-	spin_unlock_irqrestore(&dev->cb_lock, flags);
-}
-
 static void vp_svq_cvq_stop_broken(struct vp_svq_dev *dev, const char *why)
 {
 	dev->cvq.broken = true;
@@ -498,7 +487,7 @@ static void vp_svq_cvq_work(struct work_struct *work)
 	u16 old;
 
 	mutex_lock(&cvq->lock);
-	if (!cvq->running || cvq->broken)
+	if (!cvq->running || cvq->paused || cvq->broken)
 		goto out_unlock;
 	old = cvq->used_idx;
 	do {
@@ -508,7 +497,7 @@ static void vp_svq_cvq_work(struct work_struct *work)
 
 	if (cvq->used_idx != old &&
 	    vp_svq_cvq_wants_irq(dev, old, cvq->used_idx))
-		vp_svq_cvq_notify(dev);
+		vp_svq_irq_deliver(dev, cvq->idx);
 	if (more)
 		schedule_work(&cvq->work);
 out_unlock:
@@ -577,8 +566,9 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 		return -EINVAL;
 	}
 	mutex_lock(&cvq->lock);
-	cvq->last_avail = 0;
-	cvq->used_idx = 0;
+	/* A restored ring (migration destination) starts where it was. */
+	cvq->last_avail = vq->state_set ? vq->state.split.avail_index : 0;
+	cvq->used_idx = cvq->last_avail;
 	cvq->broken = false;
 	cvq->running = true;
 	mutex_unlock(&cvq->lock);
@@ -597,8 +587,70 @@ void vp_svq_cvq_stop(struct vp_svq_dev *dev)
 
 	mutex_lock(&cvq->lock);
 	cvq->running = false;
+	cvq->paused = false;
 	mutex_unlock(&cvq->lock);
 	cancel_work_sync(&cvq->work);
+}
+
+/**
+ * vp_svq_cvq_pause() - stop serving the client's CVQ at a request boundary
+ * @dev: the vDPA device
+ *
+ * Every request taken is answered: the position is exact. Requests the
+ * client posts meanwhile are served after vp_svq_cvq_unpause().
+ */
+void vp_svq_cvq_pause(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+
+	mutex_lock(&cvq->lock);
+	cvq->paused = true;
+	mutex_unlock(&cvq->lock);
+	cancel_work_sync(&cvq->work);
+}
+
+/**
+ * vp_svq_cvq_unpause() - serve the client's CVQ again after a pause
+ * @dev: the vDPA device
+ */
+void vp_svq_cvq_unpause(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+
+	mutex_lock(&cvq->lock);
+	cvq->paused = false;
+	mutex_unlock(&cvq->lock);
+	schedule_work(&cvq->work);
+}
+
+/**
+ * vp_svq_cvq_set_position() - move a paused shadow CVQ to another ring state
+ * @dev: the vDPA device, paused
+ * @avail: the next avail entry to serve, also the next used index
+ */
+void vp_svq_cvq_set_position(struct vp_svq_dev *dev, u16 avail)
+{
+	mutex_lock(&dev->cvq.lock);
+	dev->cvq.last_avail = avail;
+	dev->cvq.used_idx = avail;
+	mutex_unlock(&dev->cvq.lock);
+}
+
+/**
+ * vp_svq_cvq_position() - the next avail entry the shadow will serve
+ * @dev: the vDPA device, paused
+ *
+ * Return: the ring state of the client's CVQ; every request before it was
+ * answered, so it is also the used index.
+ */
+u16 vp_svq_cvq_position(struct vp_svq_dev *dev)
+{
+	u16 pos;
+
+	mutex_lock(&dev->cvq.lock);
+	pos = dev->cvq.last_avail;
+	mutex_unlock(&dev->cvq.lock);
+	return pos;
 }
 
 /**

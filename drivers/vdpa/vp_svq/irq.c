@@ -19,13 +19,78 @@ static void vp_svq_run_cb(struct vdpa_callback *cb)
 		cb->callback(cb->private);
 }
 
+/* Call @vq's callback, or remember it while interrupts are held. */
+static void vp_svq_deliver_locked(struct vp_svq_vq *vq)
+{
+	lockdep_assert_held(&vq->dev->cb_lock);
+	if (vq->dev->irq_held)
+		vq->irq_pending = true;
+	else
+		vp_svq_run_cb(&vq->cb);
+}
+
+static void vp_svq_deliver_config_locked(struct vp_svq_dev *dev)
+{
+	lockdep_assert_held(&dev->cb_lock);
+	if (dev->irq_held)
+		dev->config_pending = true;
+	else
+		vp_svq_run_cb(&dev->config_cb);
+}
+
+/**
+ * vp_svq_irq_deliver() - signal the client that queue @idx has used buffers
+ * @dev: the vDPA device
+ * @idx: queue index
+ *
+ * For queues served in software (the shadow CVQ). Any context.
+ */
+void vp_svq_irq_deliver(struct vp_svq_dev *dev, u16 idx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	vp_svq_deliver_locked(&dev->vqs[idx]);
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
+/**
+ * vp_svq_irq_hold() - hold interrupts back from the client, or release them
+ * @dev: the vDPA device
+ * @hold: hold (suspend) or deliver what was held (resume)
+ *
+ * Once it returns with @hold, no callback of the client runs until it is
+ * called again without.
+ */
+void vp_svq_irq_hold(struct vp_svq_dev *dev, bool hold)
+{
+	unsigned long flags;
+	u16 i;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	dev->irq_held = hold;
+	if (!hold) {
+		for (i = 0; i < dev->nvqs; i++) {
+			if (dev->vqs[i].irq_pending) {
+				dev->vqs[i].irq_pending = false;
+				vp_svq_run_cb(&dev->vqs[i].cb);
+			}
+		}
+		if (dev->config_pending) {
+			dev->config_pending = false;
+			vp_svq_run_cb(&dev->config_cb);
+		}
+	}
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+}
+
 static irqreturn_t vp_svq_vq_interrupt(int irq, void *data)
 {
 	struct vp_svq_vq *vq = data;
 
 	atomic64_inc(&vq->irqs);
 	spin_lock(&vq->dev->cb_lock);
-	vp_svq_run_cb(&vq->cb);
+	vp_svq_deliver_locked(vq);
 	spin_unlock(&vq->dev->cb_lock);
 	return IRQ_HANDLED;
 }
@@ -35,7 +100,7 @@ static irqreturn_t vp_svq_config_interrupt(int irq, void *data)
 	struct vp_svq_dev *dev = data;
 
 	spin_lock(&dev->cb_lock);
-	vp_svq_run_cb(&dev->config_cb);
+	vp_svq_deliver_config_locked(dev);
 	spin_unlock(&dev->cb_lock);
 	return IRQ_HANDLED;
 }
@@ -48,17 +113,21 @@ static irqreturn_t vp_svq_shared_interrupt(int irq, void *data)
 
 	spin_lock(&dev->cb_lock);
 	if (isr & VIRTIO_PCI_ISR_CONFIG)
-		vp_svq_run_cb(&dev->config_cb);
+		vp_svq_deliver_config_locked(dev);
 	for (i = 0; i < dev->nvqs; i++)
 		if (dev->vqs[i].vector != VIRTIO_MSI_NO_VECTOR)
-			vp_svq_run_cb(&dev->vqs[i].cb);
+			vp_svq_deliver_locked(&dev->vqs[i]);
 	spin_unlock(&dev->cb_lock);
 	return IRQ_HANDLED;
 }
 
+/*
+ * Every data queue with a callback gets a vector at DRIVER_OK, ready or
+ * not: a client may enable it later (QEMU does).
+ */
 static bool vp_svq_vq_wants_vector(struct vp_svq_dev *dev, u16 idx)
 {
-	return vp_svq_vq_in_hw(dev, idx) && dev->vqs[idx].cb.callback;
+	return !vp_svq_is_cvq(dev, idx) && dev->vqs[idx].cb.callback;
 }
 
 /* Allocate one vector per queue with a callback plus one, else one. */

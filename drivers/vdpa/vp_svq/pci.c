@@ -20,11 +20,14 @@
  * @parent: the transport-independent part; first, see vp_svq_pci_of()
  * @mdev: register mappings of the function
  * @pdev: the PCI function
+ * @state_map: the mapping of the device-state capability, if any; kept
+ *	even when vp_svq_state_probe() declines to use it
  */
 struct vp_svq_pci {
 	struct vp_svq_parent parent;
 	struct virtio_pci_modern_device mdev;
 	struct pci_dev *pdev;
+	void __iomem *state_map;
 };
 
 static struct vp_svq_pci *vp_svq_pci_of(struct vp_svq_parent *parent)
@@ -101,8 +104,8 @@ static int vp_svq_pci_device_id(struct pci_dev *pdev)
 	return id;
 }
 
-/* Does the function have a virtio 1.x common configuration capability? */
-static bool vp_svq_pci_is_modern(struct pci_dev *pdev)
+/* The first virtio vendor capability of type @cfg_type, or 0. */
+static u8 vp_svq_pci_find_cap(struct pci_dev *pdev, u8 cfg_type)
 {
 	u8 pos, type;
 
@@ -111,10 +114,54 @@ static bool vp_svq_pci_is_modern(struct pci_dev *pdev)
 		pci_read_config_byte(pdev,
 				     pos + offsetof(struct virtio_pci_cap, cfg_type),
 				     &type);
-		if (type == VIRTIO_PCI_CAP_COMMON_CFG)
-			return true;
+		if (type == cfg_type)
+			return pos;
 	}
-	return false;
+	return 0;
+}
+
+/* Does the function have a virtio 1.x common configuration capability? */
+static bool vp_svq_pci_is_modern(struct pci_dev *pdev)
+{
+	return vp_svq_pci_find_cap(pdev, VIRTIO_PCI_CAP_COMMON_CFG);
+}
+
+/* Map the device-state capability, if the function has one. */
+static void vp_svq_pci_map_state(struct vp_svq_pci *vpci)
+{
+	struct pci_dev *pdev = vpci->pdev;
+	u8 pos = vp_svq_pci_find_cap(pdev, VP_SVQ_PCI_CAP_DEVICE_STATE_CFG);
+	u32 offset, length;
+	u8 bar;
+
+	if (!pos)
+		return;
+	pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, bar),
+			     &bar);
+	pci_read_config_dword(pdev,
+			      pos + offsetof(struct virtio_pci_cap, offset),
+			      &offset);
+	pci_read_config_dword(pdev,
+			      pos + offsetof(struct virtio_pci_cap, length),
+			      &length);
+	if (bar >= PCI_STD_NUM_BARS ||
+	    length < sizeof(struct vp_svq_device_state) ||
+	    (u64)offset + length > pci_resource_len(pdev, bar)) {
+		dev_warn(&pdev->dev,
+			 "device-state capability out of range (bar %u offset %u length %u): not used\n",
+			 bar, offset, length);
+		return;
+	}
+	vpci->state_map = pci_iomap_range(pdev, bar, offset, length);
+	if (!vpci->state_map)
+		dev_warn(&pdev->dev, "cannot map the device-state capability: not used\n");
+	vpci->parent.state = vpci->state_map;
+}
+
+static void vp_svq_pci_unmap_state(struct vp_svq_pci *vpci)
+{
+	if (vpci->state_map)
+		pci_iounmap(vpci->pdev, vpci->state_map);
 }
 
 static void vp_svq_pci_unmap_notify(struct vp_svq_pci *vpci)
@@ -202,9 +249,11 @@ static int vp_svq_pci_probe(struct pci_dev *pdev,
 	ret = vp_svq_hw_probe(parent);
 	if (ret)
 		goto err_remove_modern;
+	vp_svq_pci_map_state(vpci);
+	vp_svq_state_probe(parent);
 	ret = vp_svq_pci_map_notify(vpci);
 	if (ret)
-		goto err_remove_modern;
+		goto err_unmap_state;
 
 	pci_set_drvdata(pdev, vpci);
 	ret = vp_svq_mgmt_register(parent);
@@ -223,6 +272,8 @@ static int vp_svq_pci_probe(struct pci_dev *pdev,
 
 err_unmap_notify:
 	vp_svq_pci_unmap_notify(vpci);
+err_unmap_state:
+	vp_svq_pci_unmap_state(vpci);
 err_remove_modern:
 	vp_modern_remove(&vpci->mdev);
 err_disable:
@@ -239,6 +290,7 @@ static void vp_svq_pci_remove(struct pci_dev *pdev)
 	vp_svq_mgmt_unregister(&vpci->parent);
 	vp_svq_hw_reset(&vpci->parent);
 	vp_svq_pci_unmap_notify(vpci);
+	vp_svq_pci_unmap_state(vpci);
 	vp_modern_remove(&vpci->mdev);
 	pci_disable_device(pdev);
 	kfree(vpci);
@@ -249,9 +301,28 @@ static const struct pci_device_id vp_svq_pci_ids[] = {
 	{ 0 },
 };
 
+/* /sys/bus/pci/devices/BDF/vp_svq_facilities: what suspend and state use. */
+static ssize_t vp_svq_facilities_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct vp_svq_pci *vpci = pci_get_drvdata(to_pci_dev(dev));
+
+	return vp_svq_state_facilities(&vpci->parent, buf);
+}
+
+static struct device_attribute dev_attr_vp_svq_facilities =
+	__ATTR(vp_svq_facilities, 0444, vp_svq_facilities_show, NULL);
+
+static struct attribute *vp_svq_pci_attrs[] = {
+	&dev_attr_vp_svq_facilities.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vp_svq_pci);
+
 static struct pci_driver vp_svq_pci_driver = {
 	.name = "vp_svq",
 	.id_table = vp_svq_pci_ids,
+	.dev_groups = vp_svq_pci_groups,
 	.probe = vp_svq_pci_probe,
 	.remove = vp_svq_pci_remove,
 };

@@ -15,6 +15,7 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include <uapi/linux/vdpa.h>
+#include <uapi/linux/vhost_types.h>
 
 #include "vp_svq.h"
 
@@ -54,10 +55,30 @@ bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx)
 	return dev->vqs[idx].ready && !vp_svq_is_cvq(dev, idx);
 }
 
-static bool vp_svq_driver_ok(struct vp_svq_dev *dev)
+/*
+ * The status the client sees: a device suspended by the driver stays
+ * DRIVER_OK for the client. SUSPEND is the driver's own (never offered to
+ * clients): never shown, also not after a suspend or resume that failed.
+ */
+static u8 vp_svq_status(struct vp_svq_dev *dev)
 {
-	return vp_modern_get_status(dev->parent->mdev) &
-	       VIRTIO_CONFIG_S_DRIVER_OK;
+	u8 status = vp_modern_get_status(dev->parent->mdev);
+
+	status &= ~VIRTIO_CONFIG_S_SUSPEND;
+	if (dev->suspended)
+		status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	return status;
+}
+
+/**
+ * vp_svq_driver_ok() - has the client set DRIVER_OK?
+ * @dev: the vDPA device
+ *
+ * Return: true once DRIVER_OK is set, also while suspended.
+ */
+bool vp_svq_driver_ok(struct vp_svq_dev *dev)
+{
+	return vp_svq_status(dev) & VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
 static int vp_svq_set_vq_address(struct vdpa_device *vdpa, u16 idx,
@@ -110,6 +131,8 @@ static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
+static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx);
+
 static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
@@ -127,6 +150,13 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 		}
 		return;
 	}
+	if (vp_svq_driver_ok(dev) && ready &&
+	    (dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET))) {
+		/* With queue reset a queue may be enabled while the device runs. */
+		if (!vp_svq_enable_late(dev, idx))
+			vq->ready = true;
+		return;
+	}
 	if (vp_svq_driver_ok(dev)) {
 		/* A running hardware queue cannot be started or stopped alone. */
 		dev_warn_ratelimited(dev->parent->dev,
@@ -141,44 +171,6 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 static bool vp_svq_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
 {
 	return vdpa_to_vp_svq(vdpa)->vqs[idx].ready;
-}
-
-/* The state of a ring nobody has used yet. */
-static void vp_svq_initial_vq_state(struct vp_svq_dev *dev,
-				    struct vdpa_vq_state *state)
-{
-	memset(state, 0, sizeof(*state));
-	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
-		state->packed.last_avail_counter = 1;
-		state->packed.last_used_counter = 1;
-	}
-}
-
-static int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
-			       const struct vdpa_vq_state *state)
-{
-	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
-	struct vdpa_vq_state initial;
-
-	vp_svq_initial_vq_state(dev, &initial);
-	if (!memcmp(state, &initial, sizeof(initial)))
-		return 0;
-	dev_info_ratelimited(dev->parent->dev,
-			     "%s: vq %u: starting a ring at a non-initial index is not supported\n",
-			     dev_name(&vdpa->dev), idx);
-	return -EOPNOTSUPP;
-}
-
-static int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
-			       struct vdpa_vq_state *state)
-{
-	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
-
-	/* Once the device runs a ring, its position cannot be read back. */
-	if (vp_svq_driver_ok(dev))
-		return -EOPNOTSUPP;
-	vp_svq_initial_vq_state(dev, state);
-	return 0;
 }
 
 static struct vdpa_notification_area
@@ -229,7 +221,8 @@ static int vp_svq_set_driver_features(struct vdpa_device *vdpa, u64 features)
 		return -EINVAL;
 	}
 	dev->driver_features = features;
-	dev->hw_features = features;
+	dev->hw_features = features | (dev->parent->device_features &
+				       VP_SVQ_FEATURES_OWN);
 	if (dev->mac_provisioned)
 		dev->hw_features |= BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
 				    BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
@@ -273,7 +266,17 @@ static u32 vp_svq_get_vendor_id(struct vdpa_device *vdpa)
 
 static u8 vp_svq_get_status(struct vdpa_device *vdpa)
 {
-	return vp_modern_get_status(vdpa_to_vp_svq(vdpa)->parent->mdev);
+	return vp_svq_status(vdpa_to_vp_svq(vdpa));
+}
+
+static u64 vp_svq_get_backend_features(const struct vdpa_device *vdpa)
+{
+	const struct vp_svq_dev *dev = container_of(vdpa, struct vp_svq_dev,
+						    vdpa);
+
+	if (dev->parent->device_features & BIT_ULL(VIRTIO_F_RING_RESET))
+		return BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK);
+	return 0;
 }
 
 /* A queue the client made ready must fit the device before it runs. */
@@ -326,6 +329,42 @@ static void vp_svq_enable_vqs(struct vp_svq_dev *dev)
 			vp_modern_set_queue_enable(dev->parent->mdev, idx, true);
 }
 
+/* Ring state set before DRIVER_OK goes to the device with its queue. */
+static void vp_svq_program_states(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	if (!dev->parent->state)
+		return;
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if (vp_svq_vq_in_hw(dev, idx) && dev->vqs[idx].state_set)
+			vp_svq_state_write(dev, idx, &dev->vqs[idx].state);
+}
+
+/* A data queue the client enables after DRIVER_OK (needs RING_RESET). */
+static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	int ret;
+
+	ret = vp_svq_check_vq(dev, idx);
+	if (ret)
+		return ret;
+	vp_modern_set_queue_size(mdev, idx, vq->num);
+	vp_modern_queue_address(mdev, idx, vq->desc_addr, vq->driver_addr,
+				vq->device_addr);
+	if (dev->parent->state && vq->state_set)
+		vp_svq_state_write(dev, idx, &vq->state);
+	if (vp_modern_queue_vector(mdev, idx, vq->vector) != vq->vector) {
+		dev_err(dev->parent->dev, "%s: vq %u: device refused its vector\n",
+			dev_name(&dev->vdpa.dev), idx);
+		return -EBUSY;
+	}
+	vp_modern_set_queue_enable(mdev, idx, true);
+	return 0;
+}
+
 /* Bring the queues up on the device, just before DRIVER_OK. */
 static int vp_svq_start(struct vp_svq_dev *dev)
 {
@@ -336,6 +375,7 @@ static int vp_svq_start(struct vp_svq_dev *dev)
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
 		return ret;
+	vp_svq_program_states(dev);
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
 		ret = vp_svq_hwcvq_start(dev, hw_cvq);
 		if (ret)
@@ -381,14 +421,19 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 
 	vp_svq_cvq_stop(dev);
 	ret = vp_svq_hw_reset(dev->parent);
+	dev->suspended = false;
 	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
 	vp_svq_cvq_reset_state(dev);
 
 	spin_lock_irqsave(&dev->cb_lock, flags);
-	for (i = 0; i < dev->nvqs; i++)
+	for (i = 0; i < dev->nvqs; i++) {
 		memset(&dev->vqs[i].cb, 0, sizeof(dev->vqs[i].cb));
+		dev->vqs[i].irq_pending = false;
+	}
 	memset(&dev->config_cb, 0, sizeof(dev->config_cb));
+	dev->irq_held = false;
+	dev->config_pending = false;
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 
 	for (i = 0; i < dev->nvqs; i++) {
@@ -399,6 +444,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 		vq->device_addr = 0;
 		vq->num = 0;
 		vq->ready = false;
+		vq->state_set = false;
 	}
 	dev->driver_features = 0;
 	dev->hw_features = 0;
@@ -413,6 +459,16 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 
 	if (!status) {
 		vp_svq_reset(vdpa);
+		return;
+	}
+	if (dev->suspended) {
+		/*
+		 * The device is not told DRIVER_OK again (that would resume a
+		 * device suspended by the status bit) and keeps SUSPEND; it
+		 * gets whatever else the client adds.
+		 */
+		vp_modern_set_status(mdev, old | (status &
+					~VIRTIO_CONFIG_S_DRIVER_OK));
 		return;
 	}
 	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK) ||
@@ -543,6 +599,9 @@ const struct vdpa_config_ops vp_svq_vdpa_ops = {
 	.get_vq_size		= vp_svq_get_vq_size,
 	.get_vq_align		= vp_svq_get_vq_align,
 	.get_vq_group		= vp_svq_get_vq_group,
+	.get_backend_features	= vp_svq_get_backend_features,
+	.suspend		= vp_svq_suspend,
+	.resume			= vp_svq_resume,
 	.get_vendor_vq_stats	= vp_svq_get_vendor_vq_stats,
 	.get_vq_dma_dev		= vp_svq_get_vq_dma_dev,
 	.set_group_asid		= vp_svq_set_group_asid,

@@ -12,6 +12,8 @@
  *   as.c        virtqueue groups, address spaces, the IOMMU domain
  *   cvq.c       the shadow CVQ and the device's own CVQ
  *   net_state.c the CVQ commands understood and the net state they set
+ *   state.c     suspend, resume and ring state through the device's
+ *               facilities (SUSPEND, the device-state capability)
  *
  * Nothing below pci.c knows about struct pci_dev: a struct vp_svq_parent
  * can be built over any struct virtio_pci_modern_device whose register
@@ -27,6 +29,8 @@
 #include <linux/virtio_pci_modern.h>
 #include <linux/virtio_ring.h>
 #include <linux/workqueue.h>
+
+#include <vp_svq/device_state.h>
 
 #include "net_state.h"
 
@@ -88,6 +92,7 @@ struct vp_svq_notify {
  * @max_vqp: queue pairs of the device (1 without VIRTIO_NET_F_MQ)
  * @mtu: the device's MTU (VIRTIO_NET_F_MTU), else 0
  * @mac: the device's MAC address (VIRTIO_NET_F_MAC), else zero
+ * @state: the device-state capability, NULL when the device has none
  * @mgtdev: the vdpa management device registered for this function
  * @lock: protects @vdev; taken by dev_add, dev_del and removal
  * @vdev: the vDPA device created on this function, if any
@@ -108,6 +113,7 @@ struct vp_svq_parent {
 	u16 max_vqp;
 	u16 mtu;
 	u8 mac[ETH_ALEN];
+	struct vp_svq_device_state __iomem *state;
 
 	struct vdpa_mgmt_dev mgtdev;
 	struct mutex lock; /* protects @vdev */
@@ -125,6 +131,10 @@ struct vp_svq_parent {
  * @cb: the client's callback; protected by &vp_svq_dev.cb_lock
  * @kicks: kicks that reached the driver
  * @irqs: interrupts the driver handled for this queue
+ * @irq_pending: an interrupt came while interrupts were held; protected
+ *	by &vp_svq_dev.cb_lock
+ * @state: ring state set by the client (set_vq_state)
+ * @state_set: @state holds what the client set; else the initial state
  * @vector: the interrupt vector used for this queue, or
  *	VIRTIO_MSI_NO_VECTOR
  * @irq_name: name of the interrupt, seen in /proc/interrupts
@@ -139,6 +149,9 @@ struct vp_svq_vq {
 	struct vdpa_callback cb;
 	atomic64_t kicks;
 	atomic64_t irqs;
+	bool irq_pending;
+	struct vdpa_vq_state state;
+	bool state_set;
 	u16 vector;
 	char irq_name[32];
 };
@@ -162,6 +175,7 @@ struct vp_svq_dring {
  *	and the statistics
  * @idx: the client's index of its CVQ
  * @running: the client's CVQ is served
+ * @paused: serving is paused (suspend); the position is kept
  * @broken: the client's ring is unusable; nothing is served until reset
  * @last_avail: next entry of the client's avail ring
  * @used_idx: next index of the client's used ring
@@ -180,6 +194,7 @@ struct vp_svq_cvq {
 	struct mutex lock; /* protects the fields below */
 	u16 idx;
 	bool running;
+	bool paused;
 	bool broken;
 	u16 last_avail;
 	u16 used_idx;
@@ -218,7 +233,11 @@ struct vp_svq_cvq {
  * @config_mac: the MAC the config space shows; protected by @cb_lock
  * @cb_lock: protects the callbacks against the interrupt handlers;
  *	taken by set_vq_cb, set_config_cb, reset and the handlers; also
- *	protects @config_mac (get_config, the shadow CVQ)
+ *	protects @config_mac (get_config, the shadow CVQ), @irq_held,
+ *	@config_pending and &vp_svq_vq.irq_pending
+ * @irq_held: interrupts are held, not delivered (while suspended)
+ * @config_pending: a config change came while interrupts were held
+ * @suspended: suspend() succeeded and neither resume() nor reset came
  * @as: the mappings of each address space
  * @group_asid: the address space of each group
  * @domain: IOMMU domain of the function while a client maps memory
@@ -253,6 +272,9 @@ struct vp_svq_dev {
 	bool shared_vector;
 	char irq_name[32];
 	spinlock_t cb_lock; /* protects the callbacks */
+	bool irq_held;
+	bool config_pending;
+	bool suspended;
 
 	struct vhost_iotlb *as[VP_SVQ_NAS];
 	u32 group_asid[VP_SVQ_NGROUPS];
@@ -279,7 +301,12 @@ static inline struct vp_svq_dev *vdpa_to_vp_svq(struct vdpa_device *vdpa)
 	 BIT_ULL(VIRTIO_F_NOTIF_CONFIG_DATA) |			\
 	 BIT_ULL(VIRTIO_F_SR_IOV) |				\
 	 BIT_ULL(VIRTIO_F_ADMIN_VQ) |				\
+	 BIT_ULL(VIRTIO_F_SUSPEND) |				\
 	 VP_SVQ_CVQ_UNRELAYED_FEATURES)
+
+/* Negotiated by the driver for itself when the device offers them. */
+#define VP_SVQ_FEATURES_OWN					\
+	(BIT_ULL(VIRTIO_F_SUSPEND) | BIT_ULL(VIRTIO_F_RING_RESET))
 
 /*
  * Offered by default: what lets QEMU shadow the CVQ (its SVQ-valid set:
@@ -331,12 +358,15 @@ u16 vp_svq_hw_cvq_index(u64 features, u16 max_vqp);
 int vp_svq_irq_setup(struct vp_svq_dev *dev);
 void vp_svq_irq_teardown(struct vp_svq_dev *dev);
 int vp_svq_irq_of_vq(struct vp_svq_dev *dev, u16 idx);
+void vp_svq_irq_hold(struct vp_svq_dev *dev, bool hold);
+void vp_svq_irq_deliver(struct vp_svq_dev *dev, u16 idx);
 
 /* vdpa_ops.c */
 extern const struct vdpa_config_ops vp_svq_vdpa_ops;
 u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_driver_ok(struct vp_svq_dev *dev);
 int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);
 
 /* as.c */
@@ -363,11 +393,28 @@ void vp_svq_cvq_reset_state(struct vp_svq_dev *dev);
 int vp_svq_cvq_start(struct vp_svq_dev *dev);
 void vp_svq_cvq_stop(struct vp_svq_dev *dev);
 void vp_svq_cvq_kick(struct vp_svq_dev *dev);
+void vp_svq_cvq_pause(struct vp_svq_dev *dev);
+void vp_svq_cvq_unpause(struct vp_svq_dev *dev);
+u16 vp_svq_cvq_position(struct vp_svq_dev *dev);
+void vp_svq_cvq_set_position(struct vp_svq_dev *dev, u16 avail);
 int vp_svq_cvq_replay(struct vp_svq_dev *dev);
 int vp_svq_cvq_stats(struct vp_svq_dev *dev, struct sk_buff *msg);
 int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_hwcvq_stop(struct vp_svq_dev *dev);
 int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len);
+
+/* state.c */
+void vp_svq_state_probe(struct vp_svq_parent *parent);
+ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf);
+bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
+void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
+			const struct vdpa_vq_state *state);
+int vp_svq_suspend(struct vdpa_device *vdpa);
+int vp_svq_resume(struct vdpa_device *vdpa);
+int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+			const struct vdpa_vq_state *state);
+int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
+			struct vdpa_vq_state *state);
 
 /* mgmt.c */
 int vp_svq_mgmt_register(struct vp_svq_parent *parent);

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_svq: suspend, resume and virtqueue state through the device's own
+ * facilities.
+ *
+ * Two facilities, each optional (include/vp_svq/device_state.h):
+ *  - virtio 1.4 SUSPEND (VIRTIO_F_SUSPEND, negotiated by the driver for
+ *    itself): stops the whole device;
+ *  - the device-state capability: stops single queues, and reads and
+ *    writes their available and used state.
+ * Suspend uses SUSPEND when the device has it, else stops each queue
+ * through the capability. Ring state needs the capability. A device with
+ * neither cannot be suspended here (-EOPNOTSUPP).
+ *
+ * While suspended, interrupts the device may still raise for work it
+ * finished before it stopped are held, and delivered at resume together
+ * with any config change: the client sees none while suspended.
+ */
+
+#include <linux/iopoll.h>
+#include <linux/virtio_config.h>
+
+#include "vp_svq.h"
+
+/* How long a device may take to suspend, resume or stop a queue. */
+#define VP_SVQ_STATE_TIMEOUT_MS	1000
+#define VP_SVQ_STATE_POLL_US	50
+
+static struct vp_svq_device_state __iomem *
+vp_svq_state_regs(struct vp_svq_parent *parent)
+{
+	return parent->state;
+}
+
+/**
+ * vp_svq_state_probe() - check the device-state capability the transport
+ *	found, and say which facilities the device has
+ * @parent: the function, after vp_svq_hw_probe()
+ *
+ * A capability of an unknown version is not used.
+ */
+void vp_svq_state_probe(struct vp_svq_parent *parent)
+{
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(parent);
+	bool suspend = parent->device_features & BIT_ULL(VIRTIO_F_SUSPEND);
+	u16 version;
+
+	if (st) {
+		version = vp_ioread16(&st->version);
+		if (version != VP_SVQ_DEVICE_STATE_VERSION) {
+			dev_warn(parent->dev,
+				 "device-state capability version %u unknown (want %u): not used\n",
+				 version, VP_SVQ_DEVICE_STATE_VERSION);
+			parent->state = NULL;
+			st = NULL;
+		}
+	}
+	dev_info(parent->dev,
+		 "migration facilities: SUSPEND %s, device-state capability %s: suspend %s, ring state %s\n",
+		 suspend ? "yes" : "no", st ? "yes" : "no",
+		 suspend ? "by status bit" : st ? "by stopping each queue" :
+						  "not supported",
+		 st ? "read and written by the device" : "initial only");
+}
+
+/**
+ * vp_svq_state_facilities() - one line for sysfs: the facilities in use
+ * @parent: the function
+ * @buf: sysfs buffer
+ *
+ * Return: bytes written.
+ */
+ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf)
+{
+	bool suspend = parent->device_features & BIT_ULL(VIRTIO_F_SUSPEND);
+	bool ring_reset = parent->device_features &
+			  BIT_ULL(VIRTIO_F_RING_RESET);
+
+	return sysfs_emit(buf, "suspend=%s vq_state=%s enable_after_driver_ok=%s\n",
+			  suspend ? "status-bit" :
+			  parent->state ? "queue-stop" : "none",
+			  parent->state ? "capability" : "initial-only",
+			  ring_reset ? "ring-reset" : "no");
+}
+
+/**
+ * vp_svq_state_can_suspend() - can @dev be suspended?
+ * @dev: the vDPA device
+ *
+ * Return: true with SUSPEND negotiated or the device-state capability.
+ */
+bool vp_svq_state_can_suspend(struct vp_svq_dev *dev)
+{
+	return (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) ||
+	       dev->parent->state;
+}
+
+static u16 vp_svq_state_queue_status(struct vp_svq_parent *parent, u16 qid)
+{
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(parent);
+
+	vp_iowrite16(qid, &st->queue_select);
+	return vp_ioread16(&st->queue_status);
+}
+
+/* Stop queue @qid and wait until its in-flight buffers are completed. */
+static int vp_svq_state_stop_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_parent *parent = dev->parent;
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(parent);
+	u16 status;
+	int ret;
+
+	vp_iowrite16(qid, &st->queue_select);
+	vp_iowrite16(VP_SVQ_QUEUE_STOPPED, &st->queue_status);
+	ret = read_poll_timeout(vp_svq_state_queue_status, status,
+				status == VP_SVQ_QUEUE_STOPPED,
+				VP_SVQ_STATE_POLL_US,
+				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
+				parent, qid);
+	if (ret)
+		dev_err(parent->dev, "%s: vq %u did not stop in %u ms\n",
+			dev_name(&dev->vdpa.dev), qid, VP_SVQ_STATE_TIMEOUT_MS);
+	return ret;
+}
+
+static void vp_svq_state_run_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(dev->parent);
+
+	vp_iowrite16(qid, &st->queue_select);
+	vp_iowrite16(VP_SVQ_QUEUE_RUNNING, &st->queue_status);
+}
+
+static u8 vp_svq_state_status(struct virtio_pci_modern_device *mdev)
+{
+	return vp_modern_get_status(mdev);
+}
+
+/*
+ * Set SUSPEND and wait for the device to drop DRIVER_OK, or to say with
+ * DEVICE_NEEDS_RESET that it failed to suspend (it then keeps DRIVER_OK).
+ */
+static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u8 status = vp_modern_get_status(mdev);
+	int ret;
+
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_SUSPEND);
+	ret = read_poll_timeout(vp_svq_state_status, status,
+				(status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
+				((status & VIRTIO_CONFIG_S_SUSPEND) &&
+				 !(status & VIRTIO_CONFIG_S_DRIVER_OK)),
+				VP_SVQ_STATE_POLL_US,
+				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
+				mdev);
+	if (ret) {
+		dev_err(dev->parent->dev,
+			"%s: device did not suspend in %u ms (status 0x%02x)\n",
+			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
+			status);
+	} else if (status & VIRTIO_CONFIG_S_NEEDS_RESET) {
+		dev_err(dev->parent->dev,
+			"%s: device failed to suspend: DEVICE_NEEDS_RESET (status 0x%02x)\n",
+			dev_name(&dev->vdpa.dev), status);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/* Set DRIVER_OK again and wait for the device to drop SUSPEND. */
+static int vp_svq_state_resume_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u8 status = vp_modern_get_status(mdev);
+	int ret;
+
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_DRIVER_OK);
+	ret = read_poll_timeout(vp_svq_state_status, status,
+				!(status & VIRTIO_CONFIG_S_SUSPEND),
+				VP_SVQ_STATE_POLL_US,
+				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
+				mdev);
+	if (ret)
+		dev_err(dev->parent->dev,
+			"%s: device did not resume in %u ms (status 0x%02x)\n",
+			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
+			status);
+	return ret;
+}
+
+/* Stop every queue that runs in the device, through the capability. */
+static int vp_svq_state_stop_queues(struct vp_svq_dev *dev)
+{
+	int ret;
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		if (!vp_svq_vq_in_hw(dev, idx))
+			continue;
+		ret = vp_svq_state_stop_queue(dev, idx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The device broke the suspend contract: only a reset helps now. */
+static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+
+	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
+				   VIRTIO_CONFIG_S_FAILED);
+	dev_err(dev->parent->dev, "%s: status FAILED: reset the device\n",
+		dev_name(&dev->vdpa.dev));
+	return ret;
+}
+
+/**
+ * vp_svq_suspend() - vdpa_config_ops.suspend
+ * @vdpa: the vDPA device
+ *
+ * When it returns 0, the device takes no buffer, does no DMA and raises no
+ * interrupt the client sees; buffers it had taken are completed; ring
+ * state reads exactly. The shadow CVQ stops at a request boundary.
+ *
+ * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
+ * a device without SUSPEND and device-state capability; -ETIMEDOUT or -EIO
+ * when the device does not comply, with status FAILED.
+ */
+int vp_svq_suspend(struct vdpa_device *vdpa)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	int ret;
+
+	/* Nothing runs before DRIVER_OK (vhost-vdpa does not even ask). */
+	if (dev->suspended || !vp_svq_driver_ok(dev))
+		return 0;
+	if (!vp_svq_state_can_suspend(dev)) {
+		dev_info_ratelimited(dev->parent->dev,
+				     "%s: suspend: the device has neither SUSPEND nor a device-state capability\n",
+				     dev_name(&vdpa->dev));
+		return -EOPNOTSUPP;
+	}
+
+	vp_svq_irq_hold(dev, true);
+	vp_svq_cvq_pause(dev);
+	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND))
+		ret = vp_svq_state_suspend_device(dev);
+	else
+		ret = vp_svq_state_stop_queues(dev);
+	if (ret)
+		return vp_svq_state_failed(dev, ret);
+	dev->suspended = true;
+	return 0;
+}
+
+/**
+ * vp_svq_resume() - vdpa_config_ops.resume
+ * @vdpa: the vDPA device
+ *
+ * Continues exactly where suspend stopped, from ring state written while
+ * suspended if any; then delivers the interrupts and config change held.
+ *
+ * Return: 0, or -ETIMEDOUT with status FAILED.
+ */
+int vp_svq_resume(struct vdpa_device *vdpa)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	int ret = 0;
+	u16 idx;
+
+	if (!dev->suspended)
+		return 0;
+	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) {
+		ret = vp_svq_state_resume_device(dev);
+	} else {
+		for (idx = 0; idx < dev->nvqs; idx++)
+			if (vp_svq_vq_in_hw(dev, idx))
+				vp_svq_state_run_queue(dev, idx);
+	}
+	if (ret)
+		return vp_svq_state_failed(dev, ret);
+	dev->suspended = false;
+	vp_svq_cvq_unpause(dev);
+	vp_svq_irq_hold(dev, false);
+	return 0;
+}
+
+/* The state of a ring nobody has used yet. */
+static void vp_svq_state_initial(struct vp_svq_dev *dev,
+				 struct vdpa_vq_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
+		state->packed.last_avail_counter = 1;
+		state->packed.last_used_counter = 1;
+	}
+}
+
+static bool vp_svq_state_packed(struct vp_svq_dev *dev)
+{
+	return dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED);
+}
+
+/* Read queue @qid's state from the capability. */
+static void vp_svq_state_read(struct vp_svq_dev *dev, u16 qid,
+			      struct vdpa_vq_state *state)
+{
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(dev->parent);
+	u16 avail, used;
+
+	vp_iowrite16(qid, &st->queue_select);
+	avail = vp_ioread16(&st->avail_state);
+	used = vp_ioread16(&st->used_state);
+	memset(state, 0, sizeof(*state));
+	if (!vp_svq_state_packed(dev)) {
+		state->split.avail_index = avail;
+		return;
+	}
+	state->packed.last_avail_idx = avail & VP_SVQ_STATE_INDEX;
+	state->packed.last_avail_counter = !!(avail & VP_SVQ_STATE_WRAP);
+	state->packed.last_used_idx = used & VP_SVQ_STATE_INDEX;
+	state->packed.last_used_counter = !!(used & VP_SVQ_STATE_WRAP);
+}
+
+/**
+ * vp_svq_state_write() - program a queue's state into the capability
+ * @dev: the vDPA device
+ * @qid: the queue, stopped or before DRIVER_OK
+ * @state: the state; for a split ring the used index is the avail index
+ *	(every buffer taken was completed)
+ */
+void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
+			const struct vdpa_vq_state *state)
+{
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(dev->parent);
+	u16 avail, used;
+
+	if (vp_svq_state_packed(dev)) {
+		avail = state->packed.last_avail_idx |
+			(state->packed.last_avail_counter ? VP_SVQ_STATE_WRAP : 0);
+		used = state->packed.last_used_idx |
+		       (state->packed.last_used_counter ? VP_SVQ_STATE_WRAP : 0);
+	} else {
+		avail = state->split.avail_index;
+		used = avail;
+	}
+	vp_iowrite16(qid, &st->queue_select);
+	vp_iowrite16(avail, &st->avail_state);
+	vp_iowrite16(used, &st->used_state);
+}
+
+static bool vp_svq_state_is_initial(struct vp_svq_dev *dev,
+				    const struct vdpa_vq_state *state)
+{
+	struct vdpa_vq_state initial;
+
+	vp_svq_state_initial(dev, &initial);
+	return !memcmp(state, &initial, sizeof(initial));
+}
+
+/**
+ * vp_svq_set_vq_state() - vdpa_config_ops.set_vq_state
+ * @vdpa: the vDPA device
+ * @idx: queue index
+ * @state: where the ring starts
+ *
+ * Before DRIVER_OK any state is kept and programmed at DRIVER_OK (what a
+ * migration destination does); while suspended it is written at once.
+ * Needs the device-state capability for a data queue at a non-initial
+ * state; the shadow CVQ takes any.
+ *
+ * Return: 0; -EBUSY while the device runs; -EOPNOTSUPP without the
+ * capability (a data queue at a non-initial state, or any data queue
+ * while suspended).
+ */
+int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+			const struct vdpa_vq_state *state)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	bool cvq = vp_svq_is_cvq(dev, idx);
+
+	if (vp_svq_driver_ok(dev) && !dev->suspended)
+		return -EBUSY;
+	if (!cvq && !dev->parent->state &&
+	    !vp_svq_state_is_initial(dev, state)) {
+		dev_info_ratelimited(dev->parent->dev,
+				     "%s: vq %u: starting a ring at a non-initial index needs the device-state capability\n",
+				     dev_name(&vdpa->dev), idx);
+		return -EOPNOTSUPP;
+	}
+	/* Suspended (SUSPEND alone): nothing can move the device's ring. */
+	if (!cvq && !dev->parent->state && dev->suspended) {
+		dev_info_ratelimited(dev->parent->dev,
+				     "%s: vq %u: the state of a suspended ring can be set only through the device-state capability\n",
+				     dev_name(&vdpa->dev), idx);
+		return -EOPNOTSUPP;
+	}
+	dev->vqs[idx].state = *state;
+	dev->vqs[idx].state_set = true;
+	if (!dev->suspended)
+		return 0;
+	if (cvq)
+		vp_svq_cvq_set_position(dev, state->split.avail_index);
+	else if (vp_svq_vq_in_hw(dev, idx))
+		vp_svq_state_write(dev, idx, state);
+	return 0;
+}
+
+/**
+ * vp_svq_get_vq_state() - vdpa_config_ops.get_vq_state
+ * @vdpa: the vDPA device
+ * @idx: queue index
+ * @state: filled
+ *
+ * Return: 0 with the exact state while suspended (and before DRIVER_OK:
+ * the state set, or the initial one); -EBUSY while the device runs (the
+ * state moves); -EOPNOTSUPP for a data queue without the capability.
+ */
+int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
+			struct vdpa_vq_state *state)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+
+	if (!vp_svq_driver_ok(dev)) {
+		if (vq->state_set)
+			*state = vq->state;
+		else
+			vp_svq_state_initial(dev, state);
+		return 0;
+	}
+	if (vp_svq_is_cvq(dev, idx) && vq->ready) {
+		if (!dev->suspended)
+			return -EBUSY;
+		memset(state, 0, sizeof(*state));
+		state->split.avail_index = vp_svq_cvq_position(dev);
+		return 0;
+	}
+	if (!dev->parent->state)
+		return -EOPNOTSUPP;
+	if (!dev->suspended)
+		return -EBUSY;
+	vp_svq_state_read(dev, idx, state);
+	return 0;
+}

@@ -103,16 +103,22 @@ static u16 vp_svq_state_queue_status(struct vp_svq_parent *parent, u16 qid)
 	return vp_ioread16(&st->queue_status);
 }
 
-/* Stop queue @qid and wait until its in-flight buffers are completed. */
-static int vp_svq_state_stop_queue(struct vp_svq_dev *dev, u16 qid)
+/* Ask queue @qid to stop; the device completes its in-flight buffers. */
+static void vp_svq_state_stop_queue(struct vp_svq_dev *dev, u16 qid)
 {
-	struct vp_svq_parent *parent = dev->parent;
-	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(parent);
-	u16 status;
-	int ret;
+	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(dev->parent);
 
 	vp_iowrite16(qid, &st->queue_select);
 	vp_iowrite16(VP_SVQ_QUEUE_STOPPED, &st->queue_status);
+}
+
+/* Wait until queue @qid reads stopped. */
+static int vp_svq_state_wait_stopped(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_parent *parent = dev->parent;
+	u16 status;
+	int ret;
+
 	ret = read_poll_timeout(vp_svq_state_queue_status, status,
 				status == VP_SVQ_QUEUE_STOPPED,
 				VP_SVQ_STATE_POLL_US,
@@ -196,10 +202,14 @@ static int vp_svq_state_stop_queues(struct vp_svq_dev *dev)
 	int ret;
 	u16 idx;
 
+	/* Every queue drains at once: the cost is one wait, not one a queue. */
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if (vp_svq_vq_in_hw(dev, idx))
+			vp_svq_state_stop_queue(dev, idx);
 	for (idx = 0; idx < dev->nvqs; idx++) {
 		if (!vp_svq_vq_in_hw(dev, idx))
 			continue;
-		ret = vp_svq_state_stop_queue(dev, idx);
+		ret = vp_svq_state_wait_stopped(dev, idx);
 		if (ret)
 			return ret;
 	}

@@ -1127,6 +1127,37 @@ static void vps_status_rewrite_suspended(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
 }
 
+/*
+ * Suspended by queue stops, a data queue the client enables then (RING_RESET)
+ * stays stopped until resume: nothing it is given is consumed before.
+ */
+static const struct vps_opts vps_late_stop_opts = {
+	.name = "cap, ring reset", .cap = true, .ring_reset = true, .pairs = 2,
+};
+
+static void vps_enable_late_suspended(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_late_stop_opts);
+	struct vpm *m = s->e->m;
+	unsigned int completed;
+
+	vps_start(s, NULL, true);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vps_enable_late(s);
+	vps_fill_rx(s);
+	completed = m->q[1].completed;
+	vps_send(s, 3);
+	vps_kick_all(s);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, m->q[1].completed, completed);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 0);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 3 * vps_late_stop_opts.pairs);
+	vps_traffic(s, 4);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
 /* Before DRIVER_OK there is nothing to suspend (vhost does not even ask). */
 static void vps_suspend_before_driver_ok(struct kunit *test)
 {
@@ -1460,6 +1491,7 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_then_reset, vps_reset_gen_params),
 	KUNIT_CASE(vps_set_state_no_cap),
 	KUNIT_CASE(vps_suspend_before_driver_ok),
+	KUNIT_CASE(vps_enable_late_suspended),
 	KUNIT_CASE_PARAM(vps_status_rewrite_suspended, vps_reset_gen_params),
 	KUNIT_CASE_PARAM(vps_cvq_suspended, vps_cvq_gen_params),
 	KUNIT_CASE_PARAM(vps_config_suspended, vps_config_gen_params),

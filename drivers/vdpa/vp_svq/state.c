@@ -229,6 +229,28 @@ static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 }
 
 /**
+ * vp_svq_state_hold_queue() - keep a queue enabled while suspended stopped
+ * @dev: the vDPA device, suspended
+ * @qid: the queue, just enabled (after DRIVER_OK, with RING_RESET)
+ *
+ * Suspended by queue stops, the device runs an enabled queue at once: stop
+ * it too, so that resume starts it with the others. Suspended by the
+ * status bit, the device runs no queue anyway.
+ *
+ * Return: 0, or -ETIMEDOUT when the queue does not stop (status FAILED).
+ */
+int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	int ret;
+
+	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND))
+		return 0;
+	vp_svq_state_stop_queue(dev, qid);
+	ret = vp_svq_state_wait_stopped(dev, qid);
+	return ret ? vp_svq_state_failed(dev, ret) : 0;
+}
+
+/**
  * vp_svq_suspend() - vdpa_config_ops.suspend
  * @vdpa: the vDPA device
  *

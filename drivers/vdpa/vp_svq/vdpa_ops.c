@@ -153,8 +153,12 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 	if (vp_svq_driver_ok(dev) && ready &&
 	    (dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET))) {
 		/* With queue reset a queue may be enabled while the device runs. */
-		if (!vp_svq_enable_late(dev, idx))
-			vq->ready = true;
+		if (vp_svq_enable_late(dev, idx))
+			return;
+		vq->ready = true;
+		/* Suspended, it waits for resume with the others. */
+		if (dev->suspended)
+			vp_svq_state_hold_queue(dev, idx);
 		return;
 	}
 	if (vp_svq_driver_ok(dev)) {

@@ -407,6 +407,7 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len);
 void vp_svq_state_probe(struct vp_svq_parent *parent);
 ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf);
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
+int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
 			const struct vdpa_vq_state *state);
 int vp_svq_suspend(struct vdpa_device *vdpa);

@@ -529,6 +529,56 @@ static void vpt_data_del_with_client(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 
+/*
+ * A kernel client's data rings use the function's DMA addresses, which the
+ * driver does not translate: when the client lets go of the running device
+ * (remove resets it), the data queues' positions are unknown, and
+ * get_vq_state says so instead of giving the initial state. The CVQ's is
+ * the shadow's. A new start forgets them.
+ */
+static void vpt_data_reset_running_state(struct kunit *test)
+{
+	u8 on = 1;
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vpt_client *c = vpt_data_up(test, e);
+	struct vdpa_device *vdpa = vpt_vdpa(e);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vdpa_vq_state st;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, c->cvq, 2);
+	vpt_loopback(test, e, c, 0, 1);
+	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, VIRTIO_NET_CTRL_RX,
+				      VIRTIO_NET_CTRL_RX_PROMISC, &on, 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &st), -EOPNOTSUPP);
+
+	vpt_client_unbind(e);
+	KUNIT_EXPECT_NULL(test, vdpa->dev.driver);
+	KUNIT_EXPECT_FALSE(test, ops->get_status(vdpa) &
+			   VIRTIO_CONFIG_S_DRIVER_OK);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st),
+				    -EOPNOTSUPP, "vq %u", i);
+	memset(&st, 0xff, sizeof(st));
+	KUNIT_ASSERT_EQ(test, ops->get_vq_state(vdpa, 2, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.split.avail_index, 1);
+
+	/* Bound again: a new DRIVER_OK; let go of again: lost again. */
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	vpt_loopback(test, e, c, 0, 1);
+	vpt_client_unbind(e);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st),
+				    -EOPNOTSUPP, "vq %u", i);
+	/* The new client sent no command: its CVQ stood at 0. */
+	memset(&st, 0xff, sizeof(st));
+	KUNIT_ASSERT_EQ(test, ops->get_vq_state(vdpa, 2, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.split.avail_index, 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
 static int vpt_data_suite_init(struct kunit_suite *suite)
 {
 	return vpt_client_register();
@@ -552,6 +602,7 @@ static struct kunit_case vpt_data_cases[] = {
 	KUNIT_CASE(vpt_data_dma_iotlb),
 	KUNIT_CASE(vpt_data_cvq),
 	KUNIT_CASE(vpt_data_del_with_client),
+	KUNIT_CASE(vpt_data_reset_running_state),
 	{}
 };
 

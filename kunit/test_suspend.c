@@ -14,7 +14,9 @@
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ktime.h>
+#include <linux/sizes.h>
 #include <linux/unaligned.h>
+#include <linux/vhost_iotlb.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -1485,6 +1487,344 @@ static void vps_facilities(struct kunit *test)
 			   "suspend=none vq_state=initial-only enable_after_driver_ok=ring-reset\n");
 }
 
+/* --- reset of a running device: where the rings stood ---------------------------- */
+
+/*
+ * QEMU stops a device without SUSPEND by resetting it, then asks each
+ * ring's base (VHOST_GET_VRING_BASE). Until the next DRIVER_OK the driver
+ * says where each ring stood, or that it cannot know: never the initial
+ * state of a ring that ran.
+ */
+
+/* Every data queue's get_vq_state fails with @err (the position is lost). */
+static void vps_expect_states_err(struct vps *s, int err)
+{
+	struct vdpa_vq_state st;
+	u16 i;
+
+	for (i = 0; i < s->nvqs; i++) {
+		memset(&st, 0xff, sizeof(st));
+		KUNIT_EXPECT_EQ_MSG(s->test, s->ops->get_vq_state(s->vdpa, i, &st),
+				    err, "vq %u", i);
+	}
+}
+
+/* Queue @idx reports @avail (split), and get_vq_state succeeds. */
+static void vps_expect_split_state(struct vps *s, u16 idx, u16 avail)
+{
+	struct vdpa_vq_state st;
+
+	memset(&st, 0xff, sizeof(st));
+	KUNIT_ASSERT_EQ_MSG(s->test, s->ops->get_vq_state(s->vdpa, idx, &st), 0,
+			    "vq %u", idx);
+	KUNIT_EXPECT_EQ_MSG(s->test, st.split.avail_index, avail, "vq %u", idx);
+}
+
+static const struct vps_opts vps_reset_running_params[] = {
+	{ "SUSPEND + capability", true, true, false, false, 2 },
+	{ "capability only (queue stop)", false, true, false, false, 2 },
+	{ "packed, capability only (queue stop)", false, true, true, false, 1 },
+};
+
+KUNIT_ARRAY_PARAM(vps_reset_running, vps_reset_running_params, vps_opts_desc);
+
+/*
+ * Suspended through the capability, with buffers made available that the
+ * device never took, then reset: each data queue reports the state read
+ * while suspended (its used index, not the avail index), the CVQ its
+ * position. Restored there, the rings go on where they stood and the
+ * buffers that were waiting are carried. A new DRIVER_OK forgets.
+ */
+static void vps_reset_running_cap(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vdpa_vq_state saved[VPS_MAX_VQS] = {}, st;
+	struct vps *s = vps_new(test, o);
+	struct vpm *m = s->e->m;
+	u16 i, pair, cvq_pos = 0;
+
+	vps_start(s, NULL, false);
+	if (s->cvq >= 0) {
+		__virtio16 pairs = __cpu_to_virtio16(true, o->pairs);
+
+		KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_MQ,
+						  VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+						  &pairs, sizeof(pairs)),
+				VIRTIO_NET_OK);
+		cvq_pos = vps_used_idx(&s->r[s->cvq]);
+		KUNIT_EXPECT_EQ(test, cvq_pos, 1);
+	}
+	vps_fill_rx(s);
+	/* Past the ring size, so packed wrap counters have flipped. */
+	vps_traffic(s, 20);
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 3), 0);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 3 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_expect_states(s);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_ASSERT_EQ(test, s->ops->get_vq_state(s->vdpa, i, &saved[i]), 0);
+	/* Made available while suspended: not taken, not in the state. */
+	vps_send(s, 2);
+	vps_kick_all(s);
+	vps_settle(s);
+
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s), 0);
+	for (i = 0; i < s->nvqs; i++) {
+		memset(&st, 0xff, sizeof(st));
+		KUNIT_ASSERT_EQ_MSG(test, s->ops->get_vq_state(s->vdpa, i, &st), 0,
+				    "vq %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(&st, &saved[i], sizeof(st)), 0,
+				    "vq %u: not the state read while suspended", i);
+	}
+	/* The same rule as while suspended: the used index, ring by ring. */
+	vps_expect_states(s);
+	if (!o->packed)
+		for (pair = 0; pair < o->pairs; pair++)
+			KUNIT_EXPECT_EQ(test, (u16)(saved[2 * pair + 1].split.avail_index + 2),
+					s->r[2 * pair + 1].next);
+	if (s->cvq >= 0)
+		vps_expect_split_state(s, s->cvq, cvq_pos);
+	/* The client's status writes before its next start change nothing. */
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	vps_expect_states(s);
+
+	/*
+	 * Restored where they stood, the rings carry the frames that waited
+	 * and then new ones. The reset dropped the RX buffers the device had:
+	 * they are offered again from the used index on.
+	 */
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	if (s->cvq >= 0)
+		saved[s->cvq].split.avail_index = cvq_pos;
+	vps_start(s, saved, false);
+	if (s->cvq >= 0) {
+		/* QEMU replays its CVQ state from where the ring stood. */
+		vps_cvq_post(s, s->cmds[0].buf, s->cmds[0].len);
+		KUNIT_EXPECT_EQ(test, vps_cvq_ack(s), VIRTIO_NET_OK);
+		KUNIT_EXPECT_EQ(test, vps_used_idx(&s->r[s->cvq]), cvq_pos + 1);
+		cvq_pos = vps_used_idx(&s->r[s->cvq]);
+	}
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 2 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_traffic(s, 10);
+
+	/*
+	 * A new DRIVER_OK: what was saved no longer applies. Reset running
+	 * and not suspended, a client without mappings: lost.
+	 */
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_states_err(s, -EOPNOTSUPP);
+	if (s->cvq >= 0)
+		vps_expect_split_state(s, s->cvq, cvq_pos);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+	KUNIT_EXPECT_EQ(test, m->bad_access, 0);
+}
+
+static const struct vps_opts vps_plain_opts = {
+	"no facilities", false, false, false, false, 1
+};
+
+/*
+ * No facility, a client that does not map its data rings (a kernel
+ * client's or, here, one driven through the ops): before any DRIVER_OK
+ * the initial state; after a reset of the running device the data
+ * queues' positions are unknown (-EOPNOTSUPP, not the initial state),
+ * the CVQ's is the shadow's; set_vq_state takes precedence; a run in
+ * which the data queues were never enabled leaves them initial.
+ */
+static void vps_reset_running_unmapped(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_plain_opts);
+	struct vdpa_vq_state st, zero = {};
+	u8 on = 1;
+	u16 i;
+
+	KUNIT_ASSERT_EQ(test, s->cvq, 2);
+	for (i = 0; i < 3; i++)
+		vps_expect_split_state(s, i, 0);
+
+	vps_start(s, NULL, false);
+	KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_ALLMULTI, &on, 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET,
+					  vps_mac, ETH_ALEN), VIRTIO_NET_OK);
+	vps_fill_rx(s);
+	vps_traffic(s, 5);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 2, &st), -EBUSY);
+
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_states_err(s, -EOPNOTSUPP);
+	vps_expect_split_state(s, 2, 2);
+	KUNIT_EXPECT_EQ(test, vps_used_idx(&s->r[2]), 2);
+	/* Asking again gives the same answer. */
+	vps_expect_states_err(s, -EOPNOTSUPP);
+
+	/* What the client sets wins over what was lost or saved. */
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &zero), 0);
+	vps_expect_split_state(s, 0, 0);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
+	st = zero;
+	st.split.avail_index = 9;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 2, &st), 0);
+	vps_expect_split_state(s, 2, 9);
+	/* A reset before DRIVER_OK drops what was set, not what was saved. */
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
+	vps_expect_split_state(s, 2, 2);
+
+	/*
+	 * A new start with only the CVQ enabled (the data queues are never
+	 * made ready), reset: the data queues did not run, initial state.
+	 */
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	s->ops->set_status(s->vdpa, VPS_S_READY);
+	vps_ring_init(test, &s->r[2], false, 2, s->cvq_mem, VPS_IOVA);
+	s->ops->set_vq_num(s->vdpa, 2, VPS_QSZ);
+	KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, 2,
+						     VPS_IOVA + VPS_DESC,
+						     VPS_IOVA + VPS_DRIVER,
+						     VPS_IOVA + VPS_DEVICE), 0);
+	s->ops->set_vq_ready(s->vdpa, 2, true);
+	s->ops->set_status(s->vdpa, VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_ALLMULTI, &on, 1),
+			VIRTIO_NET_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_split_state(s, 0, 0);
+	vps_expect_split_state(s, 1, 0);
+	vps_expect_split_state(s, 2, 1);
+	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
+			    s->e->m->violation);
+}
+
+/* Where the data rings sit for a client that maps them (not identity). */
+#define VPS_DATA_IOVA	BIT_ULL(40)
+
+struct vps_dma {
+	struct vpm *m;
+	struct vhost_iotlb *iotlb;
+};
+
+static void vps_dma_release(void *data)
+{
+	struct vps_dma *d = data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&d->m->lock, flags);
+	d->m->dma_iotlb = NULL;
+	spin_unlock_irqrestore(&d->m->lock, flags);
+	vhost_iotlb_free(d->iotlb);
+}
+
+/*
+ * The data rings at VPS_DATA_IOVA: the model translates them (identity
+ * elsewhere, for the driver's own rings) and the driver's record of the
+ * data address space holds the client's mapping, as dma_map() leaves it.
+ * UML has no IOMMU, so the domain half of dma_map() cannot be done: the
+ * mapping is entered as dma_map() enters it before programming the domain.
+ */
+static void vps_map_data(struct vps *s)
+{
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(s->vdpa);
+	u64 size = (u64)s->nvqs * VPS_RING_MEM;
+	u64 pa = virt_to_phys(s->r[0].mem);
+	struct kunit *test = s->test;
+	struct vps_dma *d;
+	unsigned long flags;
+	u16 i;
+
+	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->m = s->e->m;
+	d->iotlb = vhost_iotlb_alloc(16, 0);
+	KUNIT_ASSERT_NOT_NULL(test, d->iotlb);
+	KUNIT_ASSERT_EQ(test, vhost_iotlb_add_range(d->iotlb, 0, SZ_4G - 1, 0,
+						    VHOST_MAP_RW), 0);
+	KUNIT_ASSERT_EQ(test, vhost_iotlb_add_range(d->iotlb, VPS_DATA_IOVA,
+						    VPS_DATA_IOVA + size - 1,
+						    pa, VHOST_MAP_RW), 0);
+	spin_lock_irqsave(&d->m->lock, flags);
+	d->m->dma_iotlb = d->iotlb;
+	spin_unlock_irqrestore(&d->m->lock, flags);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vps_dma_release,
+							d), 0);
+
+	mutex_lock(&dev->as_lock);
+	KUNIT_EXPECT_EQ(test, vhost_iotlb_add_range(dev->as[dev->group_asid[VP_SVQ_GROUP_DATA]],
+						    VPS_DATA_IOVA,
+						    VPS_DATA_IOVA + size - 1,
+						    pa, VHOST_MAP_RW), 0);
+	mutex_unlock(&dev->as_lock);
+	for (i = 0; i < s->nvqs; i++)
+		vps_ring_init(test, &s->r[i], false, 1, s->r[i].mem,
+			      VPS_DATA_IOVA + (u64)i * VPS_RING_MEM);
+}
+
+/*
+ * No facility, a client that maps its data rings (vhost-vdpa's case):
+ * reset while buffers wait (RX buffers the device holds, TX frames made
+ * available it never took), each data queue reports the client's used
+ * index, read through the data address space at the client's address.
+ */
+static void vps_reset_running_mapped(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_plain_opts);
+	struct vpm *m = s->e->m;
+	u16 rx_used, tx_used, completed;
+
+	vps_map_data(s);
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 21);
+	KUNIT_EXPECT_EQ(test, m->dma_faults, 0);
+	/* Frames held in flight: made available and kicked, never used. */
+	vpm_set_stall(m, true);
+	vps_send(s, 3);
+	vps_kick_all(s);
+	vps_settle(s);
+	rx_used = vps_used_idx(&s->r[0]);
+	tx_used = vps_used_idx(&s->r[1]);
+	completed = m->q[1].completed;
+	KUNIT_EXPECT_EQ(test, rx_used, 21);
+	KUNIT_EXPECT_EQ(test, tx_used, 21);
+	KUNIT_EXPECT_EQ(test, (u16)(s->r[1].next - tx_used), 3);
+	KUNIT_EXPECT_EQ(test, (u16)(s->r[0].next - rx_used), VPS_QSZ);
+
+	KUNIT_EXPECT_EQ(test, m->q[1].completed, completed);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vpm_set_stall(m, false);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_used_idx(&s->r[1]), tx_used);
+	vps_expect_split_state(s, 0, rx_used);
+	vps_expect_split_state(s, 1, tx_used);
+	vps_expect_split_state(s, 2, 0);
+	KUNIT_EXPECT_EQ(test, m->dma_faults, 0);
+
+	/* Run again from scratch, reset: the new used indices. */
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_ring_init(test, &s->r[0], false, 1, s->r[0].mem, s->r[0].base);
+	vps_ring_init(test, &s->r[1], false, 1, s->r[1].mem, s->r[1].base);
+	memset(s->tx_seq, 0, sizeof(s->tx_seq));
+	memset(s->rx_seq, 0, sizeof(s->rx_seq));
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 4);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_split_state(s, 0, 4);
+	vps_expect_split_state(s, 1, 4);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
 static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_traffic, vps_suspend_gen_params),
 	KUNIT_CASE_PARAM(vps_migrate, vps_migrate_gen_params),
@@ -1501,6 +1841,9 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_SLOW(vps_fault_resume_refused),
 	KUNIT_CASE(vps_unsupported),
 	KUNIT_CASE(vps_facilities),
+	KUNIT_CASE_PARAM(vps_reset_running_cap, vps_reset_running_gen_params),
+	KUNIT_CASE(vps_reset_running_unmapped),
+	KUNIT_CASE(vps_reset_running_mapped),
 	{}
 };
 

@@ -18,8 +18,12 @@
  * after DRIVER_OK, MAC_ADDR_SET commands (one, a malformed pair, two in
  * flight) that must be acked one by one, then the ARP check in ASID 0.
  *
+ * With --reset-base, as QEMU stops a device without SUSPEND: after the ARP
+ * exchange and a few more requests, reset the running device and check that
+ * VHOST_GET_VRING_BASE of each ring is the used index the device left in it.
+ *
  * Exit status: 0 reply seen, 1 no reply (data path), 2 any other failure,
- * 3 a CVQ check failed.
+ * 3 a CVQ check failed, 4 a ring base after the reset was wrong.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +44,7 @@
 #define EXIT_NO_REPLY	1
 #define EXIT_ERROR	2
 #define EXIT_CVQ	3
+#define EXIT_BASE	4
 
 #define RX_VQ		0
 #define TX_VQ		1
@@ -47,6 +52,8 @@
 #define CVQ_ASID	1
 #define CVQ_QUEUE_SIZE	64	/* capped at the device maximum */
 #define CVQ_TIMEOUT	2.0	/* seconds for the acks of one batch */
+#define MORE_ARP	3	/* --reset-base: requests after the first reply */
+#define MORE_TIMEOUT	3.0	/* seconds for their completions and replies */
 
 /* A CVQ check failed: not an ioctl error. Returned as a positive code. */
 #define CVQ_FAILED	EXIT_CVQ
@@ -74,6 +81,7 @@ struct options {
 	bool cvq;
 	uint64_t cvq_iova;
 	bool have_cvq_iova;
+	bool reset_base;
 };
 
 struct client {
@@ -127,6 +135,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "cvq", no_argument, NULL, 'c' },
 	{ "cvq-iova", required_argument, NULL, 'C' },
+	{ "reset-base", no_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -161,12 +170,18 @@ static void usage(FILE *f, const char *prog)
 		"                               MAC_ADDR_SET commands checked for their acks\n"
 		"  -C, --cvq-iova ADDR          IOVA of the CVQ region in ASID 1 (default:\n"
 		"                               after the data region; may overlap it)\n"
+		"  -R, --reset-base             after the ARP exchange and %u more\n"
+		"                               requests, reset the running device (as\n"
+		"                               QEMU stops one without SUSPEND) and check\n"
+		"                               that VHOST_GET_VRING_BASE of RX, TX (and\n"
+		"                               the CVQ) is the used index of each ring\n"
 		"  -h, --help                   this text\n"
 		"\n"
 		"Exit status: 0 ARP reply seen, 1 no reply before the timeout,\n"
 		"2 any other failure (the failing ioctl and errno are printed),\n"
-		"3 a CVQ check failed (--cvq).\n",
-		prog);
+		"3 a CVQ check failed (--cvq), 4 a ring base after the reset was\n"
+		"not the ring's used index (--reset-base).\n",
+		prog, MORE_ARP);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -201,7 +216,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->retries = 4;
 	o->queue_size = 256;
 
-	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:h", long_opts,
+	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:Rh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -277,6 +292,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			o->cvq_iova = v;
 			o->have_cvq_iova = true;
+			break;
+		case 'R':
+			o->reset_base = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -1250,6 +1268,150 @@ static int run(struct client *c)
 	return 0;
 }
 
+/*
+ * --reset-base: MORE_ARP more requests after the reply, each completed
+ * (TX used index past 1) and RX frames received, so no base below could
+ * pass for the initial one.
+ */
+static int more_traffic(struct client *c)
+{
+	unsigned int sent = c->tx_sent, rx = c->rx_frames, i;
+	double deadline;
+	struct pollfd pfd[2];
+	int ret;
+
+	for (i = 0; i < MORE_ARP; i++) {
+		ret = send_arp(c);
+		if (ret)
+			return ret;
+	}
+	pfd[0].fd = c->rx.call_fd;
+	pfd[1].fd = c->tx.call_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].events = POLLIN;
+	deadline = now_sec() + MORE_TIMEOUT;
+	while (c->tx_done < c->tx_sent || c->rx_frames < rx + MORE_ARP) {
+		if (now_sec() >= deadline)
+			break;
+		if (poll(pfd, 2, 20) < 0 && errno != EINTR) {
+			ret = -errno;
+			fail("poll: %s\n", strerror(-ret));
+			return ret;
+		}
+		split_vq_ack_call(&c->rx);
+		split_vq_ack_call(&c->tx);
+		ret = handle_tx(c);
+		if (ret)
+			return ret;
+		ret = handle_rx(c);
+		if (ret)
+			return ret;
+	}
+	say("reset-base: %u more ARP requests: TX sent %u, completed %u; RX frames %u (%u new)",
+	    c->tx_sent - sent, c->tx_sent, c->tx_done, c->rx_frames,
+	    c->rx_frames - rx);
+	if (c->tx_done < c->tx_sent) {
+		fail("reset-base: %u TX buffers not completed within %.1f s\n",
+		     c->tx_sent - c->tx_done, MORE_TIMEOUT);
+		return EXIT_BASE;
+	}
+	return 0;
+}
+
+/*
+ * One ring after the reset: its base must be the used index the device
+ * left in the ring (the buffers it took and never used are offered again).
+ * 1 when they differ, 0 when equal, negative errno.
+ */
+static int check_base(struct client *c, const struct split_vq *vq,
+		      const char *name)
+{
+	uint16_t used = split_vq_used_idx(vq);
+	uint32_t base;
+	int ret;
+
+	ret = vdpa_get_vring_base(&c->dev, vq->index, &base);
+	if (ret)
+		return ret;
+	say("reset-base: vq %u %s: VHOST_GET_VRING_BASE %u, used idx %u (avail idx %u, consumed %u): %s",
+	    vq->index, name, base, used, vq->avail_idx, vq->last_used,
+	    base == used ? "equal" : "DIFFERENT");
+	if (base != used) {
+		fail("reset-base: vq %u %s: base %u is not the used index %u\n",
+		     vq->index, name, base, used);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * QEMU stops a device without SUSPEND by resetting it, then reads each
+ * ring's base: after more traffic, reset the running device, then compare
+ * each base with the used index in the ring (read after the reset, when
+ * the device no longer writes). Then a base set before the next DRIVER_OK
+ * reads back as set. 0, EXIT_BASE or a negative errno.
+ */
+static int check_reset_base(struct client *c)
+{
+	uint8_t status;
+	uint32_t base;
+	unsigned int bad = 0;
+	int ret;
+
+	ret = more_traffic(c);
+	if (ret)
+		return ret;
+	ret = vdpa_set_status(&c->dev, 0);
+	if (!ret)
+		ret = vdpa_get_status(&c->dev, &status);
+	if (ret)
+		return ret;
+	say("reset-base: VHOST_VDPA_SET_STATUS 0 on the running device: status now 0x%02x",
+	    status);
+	if (status) {
+		fail("reset-base: status 0x%02x after reset, expected 0\n",
+		     status);
+		return -EIO;
+	}
+	if (split_vq_used_idx(&c->tx) < 2 || !split_vq_used_idx(&c->rx)) {
+		fail("reset-base: too little traffic to tell a base from the initial one (TX used idx %u, RX used idx %u)\n",
+		     split_vq_used_idx(&c->tx), split_vq_used_idx(&c->rx));
+		bad++;
+	}
+	ret = check_base(c, &c->rx, "RX");
+	if (ret < 0)
+		return ret;
+	bad += ret;
+	ret = check_base(c, &c->tx, "TX");
+	if (ret < 0)
+		return ret;
+	bad += ret;
+	if (c->opt.cvq) {
+		ret = check_base(c, &c->cvq.vq, "CVQ");
+		if (ret < 0)
+			return ret;
+		bad += ret;
+	}
+	if (bad)
+		return EXIT_BASE;
+	say("reset-base: every ring base equals its used index");
+
+	/* What the client sets before DRIVER_OK wins over what was saved. */
+	ret = vdpa_set_vring_base(&c->dev, TX_VQ, 0);
+	if (!ret)
+		ret = vdpa_get_vring_base(&c->dev, TX_VQ, &base);
+	if (ret)
+		return ret;
+	say("reset-base: vq %u TX: VHOST_SET_VRING_BASE 0, VHOST_GET_VRING_BASE %u",
+	    TX_VQ, base);
+	if (base) {
+		fail("reset-base: vq %u: base %u after VHOST_SET_VRING_BASE 0\n",
+		     TX_VQ, base);
+		return EXIT_BASE;
+	}
+	return 0;
+}
+
 /* Reset, check, unmap, free. Returns 0 or the first error. */
 static int teardown(struct client *c)
 {
@@ -1351,19 +1513,23 @@ int main(int argc, char **argv)
 		ret = run_cvq(&c);
 	if (!ret)
 		ret = run(&c);
+	if (!ret && c.opt.reset_base)
+		ret = check_reset_base(&c);
 
 	if (ret < 0)
 		result = EXIT_ERROR;
 	else
-		result = ret;	/* 0, EXIT_NO_REPLY or EXIT_CVQ */
+		result = ret;	/* 0, EXIT_NO_REPLY, EXIT_CVQ or EXIT_BASE */
 
 	ret = teardown(&c);
 	if (ret && result != EXIT_ERROR)
 		result = EXIT_ERROR;
 
-	say("exit %d (%s)", result,
+	say("exit %d (%s%s)", result,
 	    result == 0 ? (c.opt.cvq ? "cvq ok, data path ok" : "data path ok") :
 	    result == EXIT_NO_REPLY ? "no reply" :
-	    result == EXIT_CVQ ? "CVQ check failed" : "error");
+	    result == EXIT_CVQ ? "CVQ check failed" :
+	    result == EXIT_BASE ? "ring base check failed" : "error",
+	    result == 0 && c.opt.reset_base ? ", ring bases ok" : "");
 	return result;
 }

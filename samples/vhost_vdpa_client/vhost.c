@@ -252,6 +252,14 @@ int vdpa_set_vring_enable(struct vdpa_dev *dev, unsigned int index,
 	return VDPA_IOCTL(dev, VHOST_VDPA_SET_VRING_ENABLE, &state);
 }
 
+int vdpa_set_vring_base(struct vdpa_dev *dev, unsigned int index,
+			uint32_t base)
+{
+	struct vhost_vring_state state = { .index = index, .num = base };
+
+	return VDPA_IOCTL(dev, VHOST_SET_VRING_BASE, &state);
+}
+
 /* Split rings: last_avail_idx. Packed: avail | wrap << 15 | used << 16. */
 int vdpa_get_vring_base(struct vdpa_dev *dev, unsigned int index,
 			uint32_t *base)

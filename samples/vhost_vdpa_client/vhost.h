@@ -67,6 +67,8 @@ int vdpa_resume(struct vdpa_dev *dev);
 int vdpa_vring_setup(struct vdpa_dev *dev, const struct vdpa_vring_cfg *cfg);
 int vdpa_set_vring_enable(struct vdpa_dev *dev, unsigned int index,
 			  bool enable);
+int vdpa_set_vring_base(struct vdpa_dev *dev, unsigned int index,
+			uint32_t base);
 int vdpa_get_vring_base(struct vdpa_dev *dev, unsigned int index,
 			uint32_t *base);
 int vdpa_get_vring_group(struct vdpa_dev *dev, unsigned int index,

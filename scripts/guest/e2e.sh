@@ -554,6 +554,23 @@ if run_ok "vhost-vdpa: dev add vdpa0 on pci/$BDF0" vdpa dev add name vdpa0 mgmtd
 			else
 				fail "vhost-vdpa -L: vrings enabled after DRIVER_OK" "rc=$rc: $(echo "$out" | grep -E 'BACKEND|exit' | oneline)"
 			fi
+			# QEMU stops a device without SUSPEND by resetting it, then
+			# asks each ring's base: the used index the ring shows.
+			for args in "--reset-base" "--reset-base --cvq"; do
+				# shellcheck disable=SC2086 # two words on purpose
+				out="$(timeout 120 /bin/vdpa-client $args "$vhdev" 2>&1)"
+				rc=$?
+				echo "$out" | sed "s/^/client $args: /"
+				bases="$(echo "$out" | grep 'VHOST_GET_VRING_BASE [0-9]*, used idx' | sed 's/^\[[^]]*\] //')"
+				want=2
+				[ "$args" = "--reset-base" ] || want=3
+				if [ $rc = 0 ] && [ "$(echo "$bases" | grep -c ': equal$')" = $want ] &&
+					echo "$out" | grep -q 'every ring base equals its used index'; then
+					pass "vhost-vdpa $args: bases after a reset of the running device = used indices: $(echo "$bases" | sed 's/ (avail.*//' | oneline)"
+				else
+					fail "vhost-vdpa $args: bases after a reset of the running device" "rc=$rc: $(echo "$out" | grep -E 'reset-base|error|exit' | oneline); dmesg: $(dmesg_new | tail -n 3 | oneline)"
+				fi
+			done
 		fi
 	else
 		fail "vhost-vdpa: bind vdpa0 to vhost_vdpa" "no vhost-vdpa device; dmesg: $(dmesg_new | tail -n 5 | oneline)"

@@ -432,6 +432,30 @@ static void vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
 	}
 }
 
+/* Copy between @buf and client memory translated by @iotlb. */
+static int vp_svq_as_xfer(struct vhost_iotlb *iotlb, u64 addr, void *buf,
+			  size_t len, bool write)
+{
+	u32 need = write ? VHOST_MAP_WO : VHOST_MAP_RO;
+	struct vhost_iotlb_map *map;
+	size_t n;
+
+	while (len) {
+		map = vhost_iotlb_itree_first(iotlb, addr, addr + len - 1);
+		if (!map || map->start > addr)
+			return -EFAULT;
+		if ((map->perm & need) != need)
+			return -EPERM;
+		n = min_t(u64, len, map->last - addr + 1);
+		vp_svq_as_copy_pa(map->addr + (addr - map->start), buf, n,
+				  write);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /**
  * vp_svq_as_access() - read or write client memory through the CVQ's
  *	address space
@@ -447,11 +471,8 @@ static void vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
 int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 		     bool write)
 {
-	u32 need = write ? VHOST_MAP_WO : VHOST_MAP_RO;
-	struct vhost_iotlb_map *map;
 	struct vhost_iotlb *iotlb;
-	int ret = 0;
-	size_t n;
+	int ret;
 
 	if (!len)
 		return 0;
@@ -467,23 +488,40 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 
 	mutex_lock(&dev->as_lock);
 	iotlb = dev->as[dev->group_asid[VP_SVQ_GROUP_CVQ]];
-	while (len) {
-		map = vhost_iotlb_itree_first(iotlb, addr, addr + len - 1);
-		if (!map || map->start > addr) {
-			ret = -EFAULT;
-			break;
-		}
-		if ((map->perm & need) != need) {
-			ret = -EPERM;
-			break;
-		}
-		n = min_t(u64, len, map->last - addr + 1);
-		vp_svq_as_copy_pa(map->addr + (addr - map->start), buf, n,
-				  write);
-		addr += n;
-		buf += n;
-		len -= n;
-	}
+	ret = vp_svq_as_xfer(iotlb, addr, buf, len, write);
+	mutex_unlock(&dev->as_lock);
+	return ret;
+}
+
+/**
+ * vp_svq_as_read_data() - read client memory through the data group's
+ *	address space
+ * @dev: the vDPA device
+ * @addr: client address
+ * @buf: kernel buffer
+ * @len: bytes
+ *
+ * Only for a client that maps its memory (vhost-vdpa): a kernel client's
+ * data queues use DMA addresses of the function, which the driver does not
+ * translate.
+ *
+ * Return: 0; -EOPNOTSUPP for a kernel client; -EFAULT or -EPERM as
+ * vp_svq_as_access().
+ */
+int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
+			size_t len)
+{
+	int ret;
+
+	if (vp_svq_as_identity(dev))
+		return -EOPNOTSUPP;
+	if (!len)
+		return 0;
+	if (addr + len - 1 < addr)
+		return -EFAULT;
+	mutex_lock(&dev->as_lock);
+	ret = vp_svq_as_xfer(dev->as[dev->group_asid[VP_SVQ_GROUP_DATA]], addr,
+			     buf, len, false);
 	mutex_unlock(&dev->as_lock);
 	return ret;
 }

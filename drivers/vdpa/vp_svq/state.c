@@ -442,15 +442,25 @@ int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 	return 0;
 }
 
+static int vp_svq_state_lost(struct vp_svq_dev *dev, u16 idx)
+{
+	dev_info_ratelimited(dev->parent->dev,
+			     "%s: vq %u: where the ring stood when the device was reset is unknown\n",
+			     dev_name(&dev->vdpa.dev), idx);
+	return -EOPNOTSUPP;
+}
+
 /**
  * vp_svq_get_vq_state() - vdpa_config_ops.get_vq_state
  * @vdpa: the vDPA device
  * @idx: queue index
  * @state: filled
  *
- * Return: 0 with the exact state while suspended (and before DRIVER_OK:
- * the state set, or the initial one); -EBUSY while the device runs (the
- * state moves); -EOPNOTSUPP for a data queue without the capability.
+ * Return: 0 with the exact state while suspended. Before DRIVER_OK: the
+ * state set; else, after a reset of the running device (QEMU stops a
+ * device that way), where the ring stood then; else the initial state.
+ * -EBUSY while the device runs (the state moves); -EOPNOTSUPP for a data
+ * queue without the capability, or whose position a reset lost.
  */
 int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 			struct vdpa_vq_state *state)
@@ -461,8 +471,12 @@ int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 	if (!vp_svq_driver_ok(dev)) {
 		if (vq->state_set)
 			*state = vq->state;
-		else
+		else if (vq->last_kind == VP_SVQ_LAST_KNOWN)
+			*state = vq->last;
+		else if (vq->last_kind == VP_SVQ_LAST_NONE)
 			vp_svq_state_initial(dev, state);
+		else
+			return vp_svq_state_lost(dev, idx);
 		return 0;
 	}
 	if (vp_svq_is_cvq(dev, idx) && vq->ready) {
@@ -478,4 +492,89 @@ int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 		return -EBUSY;
 	vp_svq_state_read(dev, idx, state);
 	return 0;
+}
+
+/* Where the used ring of queue @idx stands, read from the client's ring. */
+static int vp_svq_state_used_idx(struct vp_svq_dev *dev, u16 idx, u16 *used)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	__le16 v;
+	int ret;
+
+	ret = vp_svq_as_read_data(dev, vq->device_addr +
+				  offsetof(struct vring_used, idx), &v,
+				  sizeof(v));
+	*used = le16_to_cpu(v);
+	return ret;
+}
+
+/**
+ * vp_svq_state_save_before_reset() - keep ring positions the reset erases
+ * @dev: the vDPA device, running (DRIVER_OK), about to be reset
+ *
+ * Suspended through the capability, the device's state is exact: read it
+ * before the reset erases it. The shadow CVQ knows its position.
+ */
+void vp_svq_state_save_before_reset(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq;
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vq = &dev->vqs[idx];
+		vq->last_kind = VP_SVQ_LAST_NONE;
+		if (!vq->ready)
+			continue;
+		if (vp_svq_is_cvq(dev, idx)) {
+			memset(&vq->last, 0, sizeof(vq->last));
+			vq->last.split.avail_index = vp_svq_cvq_position(dev);
+			vq->last_kind = VP_SVQ_LAST_KNOWN;
+		} else if (dev->suspended && dev->parent->state) {
+			vp_svq_state_read(dev, idx, &vq->last);
+			vq->last_kind = VP_SVQ_LAST_KNOWN;
+		} else {
+			vq->last_kind = VP_SVQ_LAST_LOST;
+		}
+	}
+}
+
+/**
+ * vp_svq_state_save_after_reset() - position of the rings whose state the
+ *	device did not give, from the client's used rings
+ * @dev: the vDPA device, reset; its queue addresses not cleared yet
+ *
+ * A reset device has completed or dropped every buffer it had taken: the
+ * client's used index is where such a ring stands, and buffers the device
+ * took but never used are offered again (what QEMU itself does when it
+ * cannot get the ring base). Split rings of a client that maps its memory
+ * only; any other ring's position stays lost.
+ */
+void vp_svq_state_save_after_reset(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq;
+	u16 idx, used;
+
+	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED))
+		return;
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vq = &dev->vqs[idx];
+		if (vq->last_kind != VP_SVQ_LAST_LOST ||
+		    vp_svq_state_used_idx(dev, idx, &used))
+			continue;
+		memset(&vq->last, 0, sizeof(vq->last));
+		vq->last.split.avail_index = used;
+		vq->last_kind = VP_SVQ_LAST_KNOWN;
+	}
+}
+
+/**
+ * vp_svq_state_forget() - the rings run again: no saved position applies
+ * @dev: the vDPA device, at DRIVER_OK
+ */
+void vp_svq_state_forget(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++)
+		dev->vqs[idx].last_kind = VP_SVQ_LAST_NONE;
 }

@@ -420,11 +420,17 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	unsigned long flags;
+	bool running;
 	int ret;
 	u16 i;
 
+	running = vp_svq_driver_ok(dev);
 	vp_svq_cvq_stop(dev);
+	if (running)
+		vp_svq_state_save_before_reset(dev);
 	ret = vp_svq_hw_reset(dev->parent);
+	if (running)
+		vp_svq_state_save_after_reset(dev);
 	dev->suspended = false;
 	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
@@ -485,6 +491,7 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		goto failed;
 	}
 	vp_modern_set_status(mdev, status);
+	vp_svq_state_forget(dev);
 	if (!vp_svq_start_cvq(dev))
 		return;
 failed:

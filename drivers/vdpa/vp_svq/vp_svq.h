@@ -135,6 +135,9 @@ struct vp_svq_parent {
  *	by &vp_svq_dev.cb_lock
  * @state: ring state set by the client (set_vq_state)
  * @state_set: @state holds what the client set; else the initial state
+ * @last: where the ring stood when the device was last reset while it ran
+ * @last_kind: whether @last is known, lost, or there is none (the ring did
+ *	not run before the last reset)
  * @vector: the interrupt vector used for this queue, or
  *	VIRTIO_MSI_NO_VECTOR
  * @irq_name: name of the interrupt, seen in /proc/interrupts
@@ -152,6 +155,12 @@ struct vp_svq_vq {
 	bool irq_pending;
 	struct vdpa_vq_state state;
 	bool state_set;
+	struct vdpa_vq_state last;
+	enum vp_svq_last {
+		VP_SVQ_LAST_NONE,
+		VP_SVQ_LAST_KNOWN,
+		VP_SVQ_LAST_LOST,
+	} last_kind;
 	u16 vector;
 	char irq_name[32];
 };
@@ -375,6 +384,8 @@ void vp_svq_as_release(struct vp_svq_dev *dev);
 void vp_svq_as_free(struct vp_svq_dev *dev);
 int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 		     bool write);
+int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
+			size_t len);
 int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
 void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
 int vp_svq_dma_map(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
@@ -410,6 +421,9 @@ bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
 int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
 			const struct vdpa_vq_state *state);
+void vp_svq_state_save_before_reset(struct vp_svq_dev *dev);
+void vp_svq_state_save_after_reset(struct vp_svq_dev *dev);
+void vp_svq_state_forget(struct vp_svq_dev *dev);
 int vp_svq_suspend(struct vdpa_device *vdpa);
 int vp_svq_resume(struct vdpa_device *vdpa);
 int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,

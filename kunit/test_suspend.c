@@ -1318,16 +1318,22 @@ static const struct vps_opts vps_fault_stop_opts = {
 	"faults, queue stop", false, true, false, false, 1
 };
 
-static void vps_fault_suspend_hangs(struct kunit *test)
+/*
+ * A device that never completes what suspend asks (@knob, a bool of the
+ * model): -ETIMEDOUT after the driver's bound, FAILED, a reset recovers.
+ */
+static void vps_suspend_hangs(struct kunit *test, const struct vps_opts *o,
+			      size_t knob)
 {
-	struct vps *s = vps_new(test, &vps_fault_opts);
+	struct vps *s = vps_new(test, o);
+	bool *hang = (void *)s->e->m + knob;
 	ktime_t t0;
 	s64 ms;
 
 	vps_start(s, NULL, false);
 	vps_fill_rx(s);
 	vps_traffic(s, 3);
-	s->e->m->suspend_hang = true;
+	*hang = true;
 	t0 = ktime_get();
 	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -ETIMEDOUT);
 	ms = ktime_ms_delta(ktime_get(), t0);
@@ -1335,28 +1341,20 @@ static void vps_fault_suspend_hangs(struct kunit *test)
 	KUNIT_EXPECT_GE(test, ms, 1000);
 	KUNIT_EXPECT_LT(test, ms, 3000);
 	vps_expect_failed(s);
-	s->e->m->suspend_hang = false;
+	*hang = false;
 	vps_expect_recovers(s);
+}
+
+static void vps_fault_suspend_hangs(struct kunit *test)
+{
+	vps_suspend_hangs(test, &vps_fault_opts,
+			  offsetof(struct vpm, suspend_hang));
 }
 
 static void vps_fault_stop_hangs(struct kunit *test)
 {
-	struct vps *s = vps_new(test, &vps_fault_stop_opts);
-	ktime_t t0;
-	s64 ms;
-
-	vps_start(s, NULL, false);
-	vps_fill_rx(s);
-	vps_traffic(s, 3);
-	s->e->m->stop_hang = true;
-	t0 = ktime_get();
-	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -ETIMEDOUT);
-	ms = ktime_ms_delta(ktime_get(), t0);
-	KUNIT_EXPECT_GE(test, ms, 1000);
-	KUNIT_EXPECT_LT(test, ms, 3000);
-	vps_expect_failed(s);
-	s->e->m->stop_hang = false;
-	vps_expect_recovers(s);
+	vps_suspend_hangs(test, &vps_fault_stop_opts,
+			  offsetof(struct vpm, stop_hang));
 }
 
 static void vps_fault_needs_reset(struct kunit *test)

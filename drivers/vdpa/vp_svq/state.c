@@ -138,11 +138,6 @@ static void vp_svq_state_run_queue(struct vp_svq_dev *dev, u16 qid)
 	vp_iowrite16(VP_SVQ_QUEUE_RUNNING, &st->queue_status);
 }
 
-static u8 vp_svq_state_status(struct virtio_pci_modern_device *mdev)
-{
-	return vp_modern_get_status(mdev);
-}
-
 /*
  * Set SUSPEND and wait for the device to drop DRIVER_OK, or to say with
  * DEVICE_NEEDS_RESET that it failed to suspend (it then keeps DRIVER_OK).
@@ -154,7 +149,7 @@ static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 	int ret;
 
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_SUSPEND);
-	ret = read_poll_timeout(vp_svq_state_status, status,
+	ret = read_poll_timeout(vp_modern_get_status, status,
 				(status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
 				((status & VIRTIO_CONFIG_S_SUSPEND) &&
 				 !(status & VIRTIO_CONFIG_S_DRIVER_OK)),
@@ -183,7 +178,7 @@ static int vp_svq_state_resume_device(struct vp_svq_dev *dev)
 	int ret;
 
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_DRIVER_OK);
-	ret = read_poll_timeout(vp_svq_state_status, status,
+	ret = read_poll_timeout(vp_modern_get_status, status,
 				!(status & VIRTIO_CONFIG_S_SUSPEND),
 				VP_SVQ_STATE_POLL_US,
 				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,

@@ -68,6 +68,15 @@ say "Traffic: ping the user-mode gateway through the vDPA device"
 sleep 1
 run ping -c 3 -W 5 10.0.2.2
 
+say "The CVQ is served by the driver's shadow: a new MAC reaches the device through it"
+run cat "/sys/bus/pci/devices/$BDF0/vp_svq_facilities"
+run vdpa dev vstats show vdpa0 qidx 2
+run /bin/ip link set dev "$IF0" address 52:54:00:12:34:99
+run /bin/ip link set dev "$IF0" promisc on
+run /bin/ip link set dev "$IF0" promisc off
+run ping -c 2 -W 5 10.0.2.2
+run vdpa dev vstats show vdpa0 qidx 2
+
 say "Multi-queue: a device with 2 queue pairs on the tap-backed function"
 run vdpa dev add name vdpa1 mgmtdev "pci/$BDF1" max_vqp 2
 wait_for 15 vdpa_netdev vdpa1 || { report "DEMO: FAILED: no virtio_net interface on vdpa1"; exit 1; }

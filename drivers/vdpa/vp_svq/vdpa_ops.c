@@ -300,26 +300,37 @@ static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 	return 0;
 }
 
-/* Write size and addresses of every ready queue to the device. */
-static int vp_svq_program_vqs(struct vp_svq_dev *dev)
+/*
+ * Write size and addresses of data queue @idx to the device, and the ring
+ * state set before (the device-state capability takes it before the queue
+ * is enabled).
+ */
+static void vp_svq_program_vq(struct vp_svq_dev *dev, u16 idx)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+
+	vp_modern_set_queue_size(mdev, idx, vq->num);
+	vp_modern_queue_address(mdev, idx, vq->desc_addr, vq->driver_addr,
+				vq->device_addr);
+	if (dev->parent->state && vq->state_set)
+		vp_svq_state_write(dev, idx, &vq->state);
+}
+
+/* Check every ready queue; program those that run in the device. */
+static int vp_svq_program_vqs(struct vp_svq_dev *dev)
+{
 	u16 idx;
 	int ret;
 
 	for (idx = 0; idx < dev->nvqs; idx++) {
-		struct vp_svq_vq *vq = &dev->vqs[idx];
-
-		if (!vq->ready)
+		if (!dev->vqs[idx].ready)
 			continue;
 		ret = vp_svq_check_vq(dev, idx);
 		if (ret)
 			return ret;
-		if (!vp_svq_vq_in_hw(dev, idx))
-			continue;
-		vp_modern_set_queue_size(mdev, idx, vq->num);
-		vp_modern_queue_address(mdev, idx, vq->desc_addr,
-					vq->driver_addr, vq->device_addr);
+		if (vp_svq_vq_in_hw(dev, idx))
+			vp_svq_program_vq(dev, idx);
 	}
 	return 0;
 }
@@ -333,18 +344,6 @@ static void vp_svq_enable_vqs(struct vp_svq_dev *dev)
 			vp_modern_set_queue_enable(dev->parent->mdev, idx, true);
 }
 
-/* Ring state set before DRIVER_OK goes to the device with its queue. */
-static void vp_svq_program_states(struct vp_svq_dev *dev)
-{
-	u16 idx;
-
-	if (!dev->parent->state)
-		return;
-	for (idx = 0; idx < dev->nvqs; idx++)
-		if (vp_svq_vq_in_hw(dev, idx) && dev->vqs[idx].state_set)
-			vp_svq_state_write(dev, idx, &dev->vqs[idx].state);
-}
-
 /* A data queue the client enables after DRIVER_OK (needs RING_RESET). */
 static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx)
 {
@@ -355,11 +354,7 @@ static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx)
 	ret = vp_svq_check_vq(dev, idx);
 	if (ret)
 		return ret;
-	vp_modern_set_queue_size(mdev, idx, vq->num);
-	vp_modern_queue_address(mdev, idx, vq->desc_addr, vq->driver_addr,
-				vq->device_addr);
-	if (dev->parent->state && vq->state_set)
-		vp_svq_state_write(dev, idx, &vq->state);
+	vp_svq_program_vq(dev, idx);
 	if (vp_modern_queue_vector(mdev, idx, vq->vector) != vq->vector) {
 		dev_err(dev->parent->dev, "%s: vq %u: device refused its vector\n",
 			dev_name(&dev->vdpa.dev), idx);
@@ -379,7 +374,6 @@ static int vp_svq_start(struct vp_svq_dev *dev)
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
 		return ret;
-	vp_svq_program_states(dev);
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
 		ret = vp_svq_hwcvq_start(dev, hw_cvq);
 		if (ret)

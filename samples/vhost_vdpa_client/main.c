@@ -193,6 +193,16 @@ static int parse_u64(const char *s, uint64_t *v)
 	return (errno || end == s || *end || *s == '-') ? -EINVAL : 0;
 }
 
+/* An IOVA option: a 4 KiB aligned address. */
+static int parse_iova(const char *opt, const char *s, uint64_t *v)
+{
+	if (parse_u64(s, v) || (*v & 0xfff)) {
+		fail("%s: '%s' is not a 4 KiB aligned address\n", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_ip(const char *s, uint32_t *ip)
 {
 	struct in_addr a;
@@ -267,11 +277,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->queue_size = (unsigned int)v;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &v) || (v & 0xfff)) {
-				fail("--iova-base: '%s' is not a 4 KiB aligned address\n",
-				     optarg);
+			if (parse_iova("--iova-base", optarg, &v))
 				return -EINVAL;
-			}
 			o->iova_base = v;
 			o->have_iova_base = true;
 			break;
@@ -285,11 +292,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->cvq = true;
 			break;
 		case 'C':
-			if (parse_u64(optarg, &v) || (v & 0xfff)) {
-				fail("--cvq-iova: '%s' is not a 4 KiB aligned address\n",
-				     optarg);
+			if (parse_iova("--cvq-iova", optarg, &v))
 				return -EINVAL;
-			}
 			o->cvq_iova = v;
 			o->have_cvq_iova = true;
 			break;

@@ -144,6 +144,9 @@ vp_netns_down() {
 # Boot the guest in the namespace (so QEMU can open the tap). CONSOLE is a
 # file for ttyS0, or "stdio" to stream it; RESULTS a file for ttyS1 or "".
 # Returns QEMU's exit status (124 when TIMEOUT seconds ran out).
+# Environment: VP_QEMU_MEM guest memory (default 1G); VP_HUB=1 puts both
+# functions on one hub with the user-mode network (no tap; the guest sees
+# vp.hub=1) instead of one function on each.
 vp_qemu() {
 	local mode="$1" tmo="$2" console="$3" results="$4" kver
 	kver="$(vp_kver)"
@@ -155,17 +158,32 @@ vp_qemu() {
 	append+=" vp.peer=$VP_PEER vp.addr=$VP_GUEST_ADDR"
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	local args=(
-		-M q35,kernel-irqchip=split -accel tcg -smp 2 -m 1G
+		-M q35,kernel-irqchip=split -accel tcg -smp 2 -m "${VP_QEMU_MEM:-1G}"
 		-device intel-iommu,intremap=off,caching-mode=on
 		-kernel "/boot/vmlinuz-$kver" -initrd "$VP_INITRAMFS"
 		-display none -monitor none -no-reboot
 		# restrict=on: user-mode networking reaches nothing outside QEMU;
 		# the gateway 10.0.2.2 (ping, ARP) is QEMU itself.
 		-netdev user,id=u0,restrict=on
-		-device "virtio-net-pci,netdev=u0,addr=0x4,mac=$VP_MAC0,$nic,vectors=4,host_mtu=1500"
-		-netdev "tap,id=t0,ifname=$VP_TAP,script=no,downscript=no,queues=4,vhost=off"
-		-device "virtio-net-pci,netdev=t0,addr=0x5,mac=$VP_MAC1,$nic,vectors=10,host_mtu=9000"
 	)
+	if [ "${VP_HUB:-0}" = 1 ]; then
+		# Both functions and the user-mode network on one QEMU hub: each
+		# function sees the other's frames and reaches 10.0.2.2.
+		append+=" vp.hub=1"
+		args+=(
+			-netdev hubport,id=h0,hubid=0,netdev=u0
+			-netdev hubport,id=h1,hubid=0
+			-netdev hubport,id=h2,hubid=0
+			-device "virtio-net-pci,netdev=h1,addr=0x4,mac=$VP_MAC0,$nic,vectors=4,host_mtu=1500"
+			-device "virtio-net-pci,netdev=h2,addr=0x5,mac=$VP_MAC1,$nic,vectors=4,host_mtu=1500"
+		)
+	else
+		args+=(
+			-device "virtio-net-pci,netdev=u0,addr=0x4,mac=$VP_MAC0,$nic,vectors=4,host_mtu=1500"
+			-netdev "tap,id=t0,ifname=$VP_TAP,script=no,downscript=no,queues=4,vhost=off"
+			-device "virtio-net-pci,netdev=t0,addr=0x5,mac=$VP_MAC1,$nic,vectors=10,host_mtu=9000"
+		)
+	fi
 	if [ "$console" = stdio ]; then
 		args+=(-serial stdio)
 	else

@@ -514,7 +514,7 @@ client_held() {
 	timeout 120 /bin/vdpa-client --hold 3 "$@" >"$_o" 2>&1 &
 	_pid=$!
 	queues="(the client never held the device running)" vst0="" vst1=""
-	if wait_for 90 grep -q 'holding the device running' "$_o"; then
+	if wait_held 90 "$_pid" "$_o"; then
 		queues="$(cat "/sys/bus/pci/devices/$BDF0/vp_svq_queues" 2>&1)"
 		vst0="$(timeout $T vdpa dev vstats show vdpa0 qidx 0 2>&1 | oneline)"
 		vst1="$(timeout $T vdpa dev vstats show vdpa0 qidx 1 2>&1 | oneline)"
@@ -522,6 +522,17 @@ client_held() {
 	wait $_pid
 	rc=$?
 	out="$(cat "$_o")"
+}
+# wait_held SECONDS PID FILE: until the client PID says in FILE that it
+# holds the device running (0), or it exited or time ran out (1).
+wait_held() {
+	_t=$(($1 * 10))
+	while [ "$_t" -gt 0 ] && kill -0 "$2" 2>/dev/null; do
+		grep -q 'holding the device running' "$3" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	grep -q 'holding the device running' "$3"
 }
 # want NAME PATTERN: PASS with the client's matching line, else FAIL with
 # the client's last lines and dmesg.

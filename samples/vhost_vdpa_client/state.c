@@ -79,7 +79,7 @@ static int continues(const struct split_vq *vq, const char *name,
 int check_restore(struct client *c)
 {
 	double end = now_sec() + 1.0;
-	unsigned int bad = 0;
+	unsigned int i, bad = 0;
 	int ret;
 
 	/* every TX buffer back, every RX frame taken */
@@ -88,9 +88,15 @@ int check_restore(struct client *c)
 		if (ret)
 			return ret;
 	}
-	ret = poll_calls(c, 0);
-	if (ret)
-		return ret;
+	/* a frame may come in while the rings are read: take it and look again */
+	for (i = 0; i < 5; i++) {
+		ret = poll_calls(c, i ? 20 : 0);
+		if (ret)
+			return ret;
+		if (split_vq_used_idx(&c->rx) == c->rx.last_used &&
+		    split_vq_used_idx(&c->tx) == c->tx.last_used)
+			break;
+	}
 	bad += continues(&c->tx, "TX", c->tx_done);
 	bad += continues(&c->rx, "RX", c->rx_frames);
 	if (bad)

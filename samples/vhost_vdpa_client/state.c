@@ -31,7 +31,7 @@
 int check_restore_setup(struct client *c)
 {
 	const struct split_vq *vqs[] = { &c->rx, &c->tx };
-	const char *names[] = { "RX", "TX" };
+	static const char * const names[] = { "RX", "TX" };
 	unsigned int i, bad = 0;
 	uint32_t base;
 	int ret;
@@ -57,7 +57,7 @@ int check_restore_setup(struct client *c)
  * One ring after traffic: the device's used index must be its base plus
  * the entries the client took from it, which must be at least one.
  */
-static int continues(const struct split_vq *vq, const char *name,
+static int used_continues(const struct split_vq *vq, const char *name,
 		     unsigned int taken)
 {
 	uint16_t used = split_vq_used_idx(vq);
@@ -97,8 +97,8 @@ int check_restore(struct client *c)
 		    split_vq_used_idx(&c->tx) == c->tx.last_used)
 			break;
 	}
-	bad += continues(&c->tx, "TX", c->tx_done);
-	bad += continues(&c->rx, "RX", c->rx_frames);
+	bad += used_continues(&c->tx, "TX", c->tx_done);
+	bad += used_continues(&c->rx, "RX", c->rx_frames);
 	if (bad)
 		return EXIT_STATE;
 	say("restore: TX and RX used indexes continue from the bases %u and %u",

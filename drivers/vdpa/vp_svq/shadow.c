@@ -135,15 +135,18 @@ static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 	for (;;) {
 		avail = vp_svq_v16(READ_ONCE(sh->client.avail->idx));
 		if ((u16)(avail - sh->used_idx) > num) {
-			vp_svq_shadow_break(dev, idx, "the client's avail index is more than a ring ahead");
+			vp_svq_shadow_break(dev, idx,
+					    "the client's avail index is more than a ring ahead");
 			break;
 		}
-		/* Entries are read after the index that published them. */
+		/* Pairs with the client's barrier before it wrote the index. */
 		virt_rmb();
 		while (sh->last_avail != avail) {
-			head = vp_svq_v16(READ_ONCE(sh->client.avail->ring[sh->last_avail & (num - 1)]));
+			head = sh->last_avail & (num - 1);
+			head = vp_svq_v16(READ_ONCE(sh->client.avail->ring[head]));
 			if (!vp_svq_shadow_copy_chain(sh, head)) {
-				vp_svq_shadow_break(dev, idx, "the client offered an invalid descriptor chain");
+				vp_svq_shadow_break(dev, idx,
+						    "the client offered an invalid descriptor chain");
 				return added;
 			}
 			sh->ring.avail->ring[sh->avail_idx & (num - 1)] =
@@ -154,8 +157,12 @@ static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 		}
 		if (!vp_svq_shadow_event_idx(dev))
 			break;
-		/* Ask for the next kick, then look again for a late entry. */
+		/*
+		 * Ask for the next kick, then look again: the client may have
+		 * added an entry after it read the old avail event.
+		 */
 		vring_avail_event(&sh->client) = vp_svq_c16(sh->last_avail);
+		/* The event is out before the index is read again. */
 		virt_mb();
 		if (vp_svq_v16(READ_ONCE(sh->client.avail->idx)) == avail)
 			break;
@@ -174,6 +181,7 @@ static void vp_svq_shadow_kick_device(struct vp_svq_dev *dev, u16 idx,
 	/* The device sees the entries before the index that publishes them. */
 	virt_wmb();
 	sh->ring.avail->idx = vp_svq_c16(new);
+	/* The index is out before the device's wish for a kick is read. */
 	virt_mb();
 	if (vp_svq_shadow_event_idx(dev))
 		kick = vring_need_event(vp_svq_v16(vring_avail_event(&sh->ring)),
@@ -218,32 +226,37 @@ static bool vp_svq_shadow_forward_used(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_shadow *sh = &dev->vqs[idx].shadow;
 	unsigned int num = sh->client.num;
-	u16 used, old = sh->used_idx, n = 0;
+	u16 used, old = sh->used_idx, n = 0, event;
+	struct vring_used_elem *from, *to;
 
 	lockdep_assert_held(&sh->lock);
 	for (;;) {
 		used = vp_svq_v16(READ_ONCE(sh->ring.used->idx));
-		if ((u16)(used - sh->last_used) > (u16)(sh->avail_idx - sh->last_used)) {
-			vp_svq_shadow_break(dev, idx, "the device used more buffers than it was given");
-			return false;
+		if ((u16)(used - sh->last_used) >
+		    (u16)(sh->avail_idx - sh->last_used)) {
+			vp_svq_shadow_break(dev, idx,
+					    "the device used more buffers than it was given");
+			break;
 		}
+		/* Pairs with the device's barrier before it wrote the index. */
 		virt_rmb();
 		while (sh->last_used != used) {
-			struct vring_used_elem *e =
-				&sh->ring.used->ring[sh->last_used & (num - 1)];
-
-			sh->client.used->ring[sh->used_idx & (num - 1)].id =
-				READ_ONCE(e->id);
-			sh->client.used->ring[sh->used_idx & (num - 1)].len =
-				READ_ONCE(e->len);
+			from = &sh->ring.used->ring[sh->last_used & (num - 1)];
+			to = &sh->client.used->ring[sh->used_idx & (num - 1)];
+			to->id = READ_ONCE(from->id);
+			to->len = READ_ONCE(from->len);
 			sh->last_used++;
 			sh->used_idx++;
 			n++;
 		}
 		if (!vp_svq_shadow_event_idx(dev))
 			break;
-		/* Ask for the next interrupt, then look again. */
+		/*
+		 * Ask for the next interrupt, then look again: the device may
+		 * have used a buffer after it read the old used event.
+		 */
 		vring_used_event(&sh->ring) = vp_svq_c16(sh->last_used);
+		/* The event is out before the index is read again. */
 		virt_mb();
 		if (vp_svq_v16(READ_ONCE(sh->ring.used->idx)) == used)
 			break;
@@ -254,10 +267,12 @@ static bool vp_svq_shadow_forward_used(struct vp_svq_dev *dev, u16 idx)
 	/* The client sees the entries before the index that publishes them. */
 	virt_wmb();
 	sh->client.used->idx = vp_svq_c16(sh->used_idx);
+	/* The index is out before the client's wish for a callback is read. */
 	virt_mb();
-	if (vp_svq_shadow_event_idx(dev))
-		return vring_need_event(vp_svq_v16(READ_ONCE(vring_used_event(&sh->client))),
-					sh->used_idx, old);
+	if (vp_svq_shadow_event_idx(dev)) {
+		event = vp_svq_v16(READ_ONCE(vring_used_event(&sh->client)));
+		return vring_need_event(event, sh->used_idx, old);
+	}
 	return !(vp_svq_v16(READ_ONCE(sh->client.avail->flags)) &
 		 VRING_AVAIL_F_NO_INTERRUPT);
 }

@@ -137,7 +137,6 @@ static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
-
 static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);

@@ -445,6 +445,35 @@ static int vp_svq_start_cvq(struct vp_svq_dev *dev)
 	return vp_svq_cvq_start(dev);
 }
 
+/**
+ * vp_svq_restart_device() - start a device that the driver reset while
+ *	the client kept DRIVER_OK (suspend of a plain device without
+ *	RING_RESET)
+ * @dev: the vDPA device; the device at FEATURES_OK with its features, the
+ *	queues that resume already in shadow mode
+ *
+ * As at DRIVER_OK: queues, the device's CVQ and vectors are set up again,
+ * then the net state is replayed through the device's CVQ.
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_restart_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	int ret;
+
+	vp_svq_hwcvq_stop(dev);
+	vp_svq_irq_teardown(dev);
+	ret = vp_svq_start(dev);
+	if (ret)
+		return ret;
+	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
+				   VIRTIO_CONFIG_S_DRIVER_OK);
+	if (!(dev->hw_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	return vp_svq_cvq_replay(dev);
+}
+
 static int vp_svq_reset(struct vdpa_device *vdpa)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);

@@ -453,6 +453,7 @@ bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_driver_ok(struct vp_svq_dev *dev);
 int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);
 int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx);
+int vp_svq_restart_device(struct vp_svq_dev *dev);
 
 /* as.c */
 int vp_svq_as_init(struct vp_svq_dev *dev);

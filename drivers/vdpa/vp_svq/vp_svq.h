@@ -126,13 +126,15 @@ struct vp_svq_parent {
 /**
  * struct vp_svq_kmap - client memory mapped into the kernel
  * @va: kernel address of the first byte asked for
- * @pages: the pages behind it, each with a reference the map holds
+ * @pages: the pages behind it
  * @npages: entries in @pages
+ * @refs: the map holds a reference on each page
  */
 struct vp_svq_kmap {
 	void *va;
 	struct page **pages;
 	unsigned int npages;
+	bool refs;
 };
 
 /**

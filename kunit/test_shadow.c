@@ -25,6 +25,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <net/netlink.h>
+#include <uapi/linux/vdpa.h>
 #include <uapi/linux/vhost_types.h>
 
 #include "vp_svq_test.h"
@@ -631,6 +633,29 @@ static void vsh_expect_clean(struct vsh *s)
 	KUNIT_EXPECT_EQ(s->test, s->m->bad_access, 0);
 }
 
+/* Vendor counter @name of queue @idx ("vdpa dev vstats"), or U64_MAX. */
+static u64 vsh_stat(struct vsh *s, u16 idx, const char *name)
+{
+	struct sk_buff *msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	const char *last = NULL;
+	u64 val = U64_MAX;
+	struct nlattr *a;
+	int rem;
+
+	KUNIT_ASSERT_NOT_NULL(s->test, msg);
+	KUNIT_EXPECT_EQ(s->test, s->ops->get_vendor_vq_stats(s->vdpa, idx, msg,
+							     NULL), 0);
+	nla_for_each_attr(a, (struct nlattr *)msg->data, msg->len, rem) {
+		if (nla_type(a) == VDPA_ATTR_DEV_VENDOR_ATTR_NAME)
+			last = nla_data(a);
+		else if (nla_type(a) == VDPA_ATTR_DEV_VENDOR_ATTR_VALUE && last &&
+			 !strcmp(last, name))
+			val = nla_get_u64(a);
+	}
+	nlmsg_free(msg);
+	return val;
+}
+
 /* Hold completions back; release them @ms later from a work item. */
 struct vsh_release {
 	struct delayed_work work;
@@ -701,6 +726,7 @@ static void vsh_suspend_resume(struct kunit *test)
 
 	vsh_start(s, false);
 	vsh_expect_mode(s, "passthrough");
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_TX, "shadow"), 0);
 	/* Passthrough: the device runs the client's rings. */
 	KUNIT_EXPECT_EQ(test, m->q[VSH_TX].desc, s->r[VSH_TX].addr);
 	vsh_fill_rx(s);
@@ -782,9 +808,10 @@ static void vsh_suspend_resume(struct kunit *test)
 		KUNIT_EXPECT_GT_MSG(test, atomic_read(&s->calls[i]), calls[i],
 				    "vq %u: no callback after resume", i);
 	/* What the shadow forwarded: 24 frames, and the used entries back. */
-	KUNIT_EXPECT_EQ(test, s->dev->vqs[VSH_TX].shadow.avail, 24);
-	KUNIT_EXPECT_EQ(test, s->dev->vqs[VSH_TX].shadow.used, 24);
-	KUNIT_EXPECT_EQ(test, s->dev->vqs[VSH_RX].shadow.used, 24);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_TX, "shadow"), 1);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_TX, "shadow_avail"), 24);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_TX, "shadow_used"), 24);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_RX, "shadow_used"), 24);
 	KUNIT_EXPECT_EQ(test, s->r[VSH_TX].used, 47);
 	KUNIT_EXPECT_FALSE(test, s->dev->vqs[VSH_TX].shadow.broken);
 

@@ -1397,21 +1397,75 @@ static void vps_fault_resume_refused(struct kunit *test)
 
 /* --- without the facilities ------------------------------------------------------------ */
 
+static void vps_expect_split_state(struct vps *s, u16 idx, u16 avail);
+
 static const struct vps_opts vps_none_opts = {
 	"none", false, false, false, true, 1
 };
 
+static const struct vps_opts vps_none_packed_opts = {
+	"none, packed", false, false, true, true, 1
+};
+
+/*
+ * Without facilities the driver stops a plain device itself (queue or
+ * device resets) and reads the state from the client's rings (test_shadow.c
+ * covers that). What it refuses: a client whose rings it cannot read (these
+ * rings are at physical addresses, not mapped in the data address space:
+ * -EFAULT, nothing stopped), and packed rings (-EOPNOTSUPP). A non-initial
+ * split state before DRIVER_OK is taken (the queue will run in shadow mode).
+ */
 static void vps_unsupported(struct kunit *test)
 {
 	struct vps *s = vps_new(test, &vps_none_opts);
 	struct vdpa_vq_state st = {};
 
-	/* Before DRIVER_OK: the initial state only. */
+	/* Before DRIVER_OK: any split state, kept until the reset. */
 	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 			   VIRTIO_CONFIG_S_DRIVER);
 	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
 	st.split.avail_index = 5;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 1, &st), 0);
+	vps_expect_split_state(s, 0, 5);
+	vps_expect_split_state(s, 1, 5);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_split_state(s, 0, 0);
+
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 3);
+	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -EFAULT);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EFAULT);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 1, &st), -EFAULT);
+	/* A refused suspend holds nothing back and stops nothing. */
+	KUNIT_EXPECT_TRUE(test, s->e->m->q[0].enabled && s->e->m->q[1].enabled);
+	vps_traffic(s, 3);
+	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[0]), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	/* RING_RESET: enabling after DRIVER_OK is advertised. */
+	KUNIT_EXPECT_EQ(test, s->ops->get_backend_features(s->vdpa),
+			BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK));
+	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
+			    s->e->m->violation);
+}
+
+/* Packed rings are never shadowed: no suspend, no non-initial state. */
+static void vps_unsupported_packed(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_none_packed_opts);
+	struct vdpa_vq_state st = {};
+
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	st.packed.last_avail_counter = 1;
+	st.packed.last_used_counter = 1;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
+	st.packed.last_avail_idx = 5;
+	st.packed.last_used_idx = 5;
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
@@ -1421,15 +1475,9 @@ static void vps_unsupported(struct kunit *test)
 	vps_traffic(s, 3);
 	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
-	/* A refused suspend holds nothing back. */
 	vps_traffic(s, 3);
-	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[0]), 0);
 	KUNIT_EXPECT_EQ(test, vps_client_status(s),
 			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
-	/* RING_RESET: enabling after DRIVER_OK is advertised. */
-	KUNIT_EXPECT_EQ(test, s->ops->get_backend_features(s->vdpa),
-			BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK));
 	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
 			    s->e->m->violation);
 }
@@ -1463,10 +1511,10 @@ static void vps_facilities(struct kunit *test)
 							page), 0);
 	vpm_default_config(&cfg);
 	vps_expect_facilities(test, page, &cfg,
-			      "suspend=none vq_state=initial-only enable_after_driver_ok=no\n");
+			      "suspend=device-reset vq_state=client-ring enable_after_driver_ok=no\n");
 	cfg.features |= BIT_ULL(VIRTIO_F_SUSPEND);
 	vps_expect_facilities(test, page, &cfg,
-			      "suspend=status-bit vq_state=initial-only enable_after_driver_ok=no\n");
+			      "suspend=status-bit vq_state=client-ring enable_after_driver_ok=no\n");
 	cfg.features &= ~BIT_ULL(VIRTIO_F_SUSPEND);
 	cfg.state_cap = true;
 	vps_expect_facilities(test, page, &cfg,
@@ -1482,7 +1530,7 @@ static void vps_facilities(struct kunit *test)
 	memset(page, 0, PAGE_SIZE);
 	vp_svq_state_facilities(e->parent, page);
 	KUNIT_EXPECT_STREQ(test, page,
-			   "suspend=none vq_state=initial-only enable_after_driver_ok=ring-reset\n");
+			   "suspend=queue-reset vq_state=client-ring enable_after_driver_ok=ring-reset\n");
 }
 
 /* --- reset of a running device: where the rings stood ---------------------------- */
@@ -1838,6 +1886,7 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE(vps_fault_needs_reset),
 	KUNIT_CASE_SLOW(vps_fault_resume_refused),
 	KUNIT_CASE(vps_unsupported),
+	KUNIT_CASE(vps_unsupported_packed),
 	KUNIT_CASE(vps_facilities),
 	KUNIT_CASE_PARAM(vps_reset_running_cap, vps_reset_running_gen_params),
 	KUNIT_CASE(vps_reset_running_unmapped),

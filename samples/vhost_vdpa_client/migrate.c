@@ -45,7 +45,7 @@
 #define WINDOW		16	/* echo requests unanswered at most */
 #define ECHO_PAYLOAD	56	/* bytes, as ping's default */
 #define WARM_SETTLE	0.5	/* seconds B drains what QEMU queued for it */
-#define PHASE_TIMEOUT	60.0	/* seconds for one device's share */
+#define PHASE_TIMEOUT	40.0	/* seconds for one device's share */
 
 struct echo_stream {
 	struct client *a;

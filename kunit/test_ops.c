@@ -332,8 +332,13 @@ static void vpt_ops_vq_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &state), 0);
 	KUNIT_EXPECT_EQ(test, state.split.avail_index, 0);
 	KUNIT_EXPECT_EQ(test, ops->set_vq_state(vdpa, 0, &initial), 0);
+	/* Any split state is kept before DRIVER_OK (shadow mode applies it). */
 	state.split.avail_index = 7;
-	KUNIT_EXPECT_EQ(test, ops->set_vq_state(vdpa, 0, &state), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ops->set_vq_state(vdpa, 0, &state), 0);
+	memset(&state, 0xff, sizeof(state));
+	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &state), 0);
+	KUNIT_EXPECT_EQ(test, state.split.avail_index, 7);
+	/* Queue 0 never made ready: it does not run, nothing to read. */
 	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &state), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);

@@ -73,6 +73,7 @@
  *	as an indirect table of two descriptors
  * @rx_base: where the RX ring is restored (0: not restored)
  * @tx_base: where the TX ring is restored (0: not restored)
+ * @mappable: doorbells PAGE_SIZE apart, as a client maps them
  */
 struct vsh_opts {
 	const char *name;
@@ -80,6 +81,7 @@ struct vsh_opts {
 	bool indirect;
 	u16 rx_base;
 	u16 tx_base;
+	bool mappable;
 };
 
 /**
@@ -265,6 +267,8 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 	pa = virt_to_phys(s->mem);
 
 	vsh_model_config(&cfg, ring_reset, packed);
+	if (o->mappable)
+		cfg.notify_mult = PAGE_SIZE;
 	s->e = vpt_env_new(test, &cfg);
 	s->m = s->e->m;
 	vsh_model_iotlb(s, pa);
@@ -1267,6 +1271,173 @@ static void vsh_get_state_then_resume(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * Set while suspended, a ring's state is where it resumes: here TX skips
+ * the first of the three frames posted while suspended (as if it had been
+ * sent elsewhere), RX takes the buffers from one further on.
+ */
+static void vsh_set_state_suspended(struct kunit *test)
+{
+	static const struct vsh_opts o = { "set while suspended", false, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vsh_ring *tx = &s->r[VSH_TX];
+	struct vdpa_vq_state st = {};
+
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 6);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_send(s, 3);
+	vsh_kick(s, VSH_TX);
+	vsh_expect_states_used(s);
+	KUNIT_EXPECT_EQ(test, tx->used, 6);
+
+	st.split.avail_index = 7;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, VSH_TX, &st), 0);
+	vsh_expect_state(s, VSH_TX, 7);
+	/* The client's view: frame 6 is done, its buffer is free. */
+	tx->used = 7;
+	tx->inflight--;
+	s->rx_seq++;
+
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 2);
+	KUNIT_EXPECT_EQ(test, vsh_used_idx(tx), 9);
+	vsh_expect_stream_whole(s);
+	/* The device was given only what followed the new base. */
+	KUNIT_EXPECT_EQ(test, s->m->q[VSH_TX].completed, 2);
+	vsh_traffic(s, 8);
+	vsh_expect_clean(s);
+}
+
+/*
+ * QEMU with a suspendable device: suspend (frames in flight completed),
+ * GET_VRING_BASE, reset; the destination, here the same device, is given
+ * those bases before DRIVER_OK and carries what the client posted while
+ * suspended, once.
+ */
+static void vsh_suspend_reset_restore(struct kunit *test)
+{
+	static const struct vsh_opts o = { "suspend, reset", true, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vdpa_vq_state st[VSH_NVQS], again;
+	bool released;
+	u16 i;
+
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 13);
+	vpm_set_stall(s->m, true);
+	vsh_send(s, 2);
+	vsh_kick(s, VSH_TX);
+	KUNIT_ASSERT_EQ(test, vsh_suspend_held(s, VSH_HOLD_MS, &released), 0);
+	KUNIT_EXPECT_TRUE(test, released);
+	if (!released)
+		vpm_set_stall(s->m, false);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 2);
+	vsh_send(s, 3);
+	vsh_kick(s, VSH_TX);
+	for (i = 0; i < VSH_NVQS; i++) {
+		KUNIT_ASSERT_EQ(test, s->ops->get_vq_state(s->vdpa, i, &st[i]), 0);
+		KUNIT_EXPECT_EQ(test, st[i].split.avail_index, 15);
+	}
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	for (i = 0; i < VSH_NVQS; i++) {
+		memset(&again, 0xff, sizeof(again));
+		KUNIT_ASSERT_EQ(test, s->ops->get_vq_state(s->vdpa, i, &again), 0);
+		KUNIT_EXPECT_EQ(test, memcmp(&again, &st[i], sizeof(again)), 0);
+	}
+	vsh_start(s, true);
+	vsh_expect_mode(s, "shadow restored");
+	vsh_kick(s, VSH_RX);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 3);
+	vsh_expect_stream_whole(s);
+	vsh_traffic(s, 12);
+	KUNIT_EXPECT_EQ(test, s->r[VSH_TX].used, 30);
+	vsh_expect_clean(s);
+}
+
+/* --- doorbells a client maps ----------------------------------------------------------- */
+
+/*
+ * A ring restored at a non-initial index will be shadowed: its kicks must
+ * reach the driver. vhost-vdpa hands the doorbell to user space (mmap) from
+ * get_vq_notification, which QEMU asks for before DRIVER_OK, right after
+ * SET_VRING_BASE.
+ */
+static void vsh_doorbell_restored(struct kunit *test)
+{
+	static const struct vsh_opts o = { "doorbell, restored", false, false,
+					   1000, 300, true };
+	struct vsh *s = vsh_new(test, &o);
+	struct vdpa_notification_area area;
+	struct vdpa_vq_state st = {};
+	u16 i;
+
+	/* Passthrough: the doorbell may be mapped. */
+	area = s->ops->get_vq_notification(s->vdpa, VSH_TX);
+	KUNIT_EXPECT_NE(test, area.addr, 0);
+	KUNIT_EXPECT_EQ(test, area.size, PAGE_SIZE);
+
+	vsh_negotiate(s);
+	for (i = 0; i < VSH_NVQS; i++) {
+		st.split.avail_index = i ? o.tx_base : o.rx_base;
+		KUNIT_ASSERT_EQ(test, s->ops->set_vq_state(s->vdpa, i, &st), 0);
+		area = s->ops->get_vq_notification(s->vdpa, i);
+		KUNIT_EXPECT_EQ_MSG(test, area.size, 0,
+				    "vq %u: restored at %u, its doorbell is handed out before DRIVER_OK",
+				    i, st.split.avail_index);
+	}
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	for (i = 0; i < VSH_NVQS; i++)
+		KUNIT_EXPECT_EQ(test, s->ops->get_vq_notification(s->vdpa, i).size, 0);
+	vsh_expect_clean(s);
+}
+
+/*
+ * A client that mapped a doorbell while the queue ran in passthrough
+ * (vhost-vdpa cannot take a mapping back) keeps kicking the device
+ * directly after a resume put the queue in shadow mode: those kicks must
+ * still move its frames.
+ */
+static void vsh_doorbell_resumed(struct kunit *test)
+{
+	static const struct vsh_opts o = { "doorbell, resumed", false, false,
+					   0, 0, true };
+	struct vsh *s = vsh_new(test, &o);
+	struct vp_svq_notify *bell = &s->e->parent->notify[VSH_TX];
+	struct vdpa_notification_area area;
+
+	vsh_start(s, false);
+	area = s->ops->get_vq_notification(s->vdpa, VSH_TX);
+	KUNIT_ASSERT_EQ(test, area.addr, bell->pa);
+	KUNIT_ASSERT_EQ(test, area.size, PAGE_SIZE);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	/* Kicked through the mapped doorbell: a write the driver never sees. */
+	vsh_send(s, 2);
+	vp_iowrite16(VSH_TX, bell->addr);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 2);
+
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_send(s, 2);
+	vp_iowrite16(VSH_TX, bell->addr);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ_MSG(test, vsh_reap(s), 2,
+			    "frames kicked through the doorbell mapped before suspend stay in the client's ring after resume (shadow mode)");
+	vsh_expect_clean(s);
+}
+
 /* --- a client that breaks the rules ----------------------------------------------------- */
 
 /*
@@ -1349,6 +1520,47 @@ static void vsh_malformed_chain(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * A device that reports more used buffers than it was given (its used
+ * index jumps): the shadow stops that queue, forwards nothing bogus to the
+ * client; the other queue goes on; a reset recovers.
+ */
+static void vsh_device_overrun(struct kunit *test)
+{
+	static const struct vsh_opts o = { "device overrun", false, false, 40, 40 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vp_svq_shadow *sh = &s->dev->vqs[VSH_TX].shadow;
+	struct vsh_ring *tx = &s->r[VSH_TX];
+	unsigned int calls;
+	u16 used;
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 4);
+	calls = atomic_read(&s->calls[VSH_TX]);
+	used = __virtio16_to_cpu(true, READ_ONCE(sh->ring.used->idx));
+	WRITE_ONCE(sh->ring.used->idx, __cpu_to_virtio16(true, used + 5));
+	vpm_raise_vq_irq(s->m, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_TRUE(test, sh->broken);
+	KUNIT_EXPECT_FALSE(test, s->dev->vqs[VSH_RX].shadow.broken);
+	KUNIT_EXPECT_EQ(test, vsh_used_idx(tx), tx->used);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->calls[VSH_TX]), calls);
+	/* RX still takes buffers from the client. */
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 0);
+
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_fresh(s);
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 6);
+	vsh_expect_clean(s);
+}
+
 /* --- what is refused ------------------------------------------------------------------ */
 
 /*
@@ -1392,7 +1604,12 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_reset_passthrough),
 	KUNIT_CASE(vsh_get_state_running),
 	KUNIT_CASE(vsh_get_state_then_resume),
+	KUNIT_CASE(vsh_set_state_suspended),
+	KUNIT_CASE(vsh_suspend_reset_restore),
+	KUNIT_CASE(vsh_doorbell_restored),
+	KUNIT_CASE(vsh_doorbell_resumed),
 	KUNIT_CASE(vsh_malformed_chain),
+	KUNIT_CASE(vsh_device_overrun),
 	KUNIT_CASE(vsh_packed_refused),
 	{}
 };

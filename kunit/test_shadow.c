@@ -74,6 +74,8 @@
  * @rx_base: where the RX ring is restored (0: not restored)
  * @tx_base: where the TX ring is restored (0: not restored)
  * @mappable: doorbells PAGE_SIZE apart, as a client maps them
+ * @dev_qsz: the device's maximum queue size (0: VSH_QSZ, the client's)
+ * @shared_irq: one MSI-X vector for everything
  */
 struct vsh_opts {
 	const char *name;
@@ -82,6 +84,8 @@ struct vsh_opts {
 	u16 rx_base;
 	u16 tx_base;
 	bool mappable;
+	u16 dev_qsz;
+	bool shared_irq;
 };
 
 /**
@@ -269,6 +273,10 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 	vsh_model_config(&cfg, ring_reset, packed);
 	if (o->mappable)
 		cfg.notify_mult = PAGE_SIZE;
+	if (o->dev_qsz)
+		cfg.queue_size = o->dev_qsz;
+	if (o->shared_irq)
+		cfg.msix_vectors = 1;
 	s->e = vpt_env_new(test, &cfg);
 	s->m = s->e->m;
 	vsh_model_iotlb(s, pa);
@@ -883,6 +891,8 @@ static const struct vsh_opts vsh_restore_params[] = {
 	{ "1000/300, indirect, event index", true, true, 1000, 300 },
 	{ "65530/65533: indices wrap, indirect", false, true, 65530, 65533 },
 	{ "65531/65535: indices wrap, event index", true, false, 65531, 65535 },
+	{ "2000/2, device queues of 256", true, false, 2000, 2, false, 256 },
+	{ "3/4, one shared vector", false, false, 3, 4, false, 0, true },
 };
 
 KUNIT_ARRAY_PARAM(vsh_restore, vsh_restore_params, vsh_opts_desc);
@@ -1362,6 +1372,89 @@ static void vsh_suspend_reset_restore(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * Reading the state of one running queue stops it (here TX, shadowed);
+ * a later suspend stops the rest, and resume runs both again.
+ */
+static void vsh_get_state_then_suspend(struct kunit *test)
+{
+	static const struct vsh_opts o = { "read, suspend", false, false, 20, 30 };
+	struct vsh *s = vsh_new(test, &o);
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	vsh_expect_state(s, VSH_TX, 35);
+	KUNIT_EXPECT_TRUE(test, vsh_mode_is(s, VSH_RX, "shadow restored"));
+	vsh_send(s, 2);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 0);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_expect_states_used(s);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_expect_mode(s, "shadow resumed");
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 2);
+	vsh_traffic(s, 9);
+	KUNIT_EXPECT_EQ(test, s->r[VSH_TX].used, 46);
+	vsh_expect_clean(s);
+}
+
+/*
+ * Suspended, the client enables its queues (after DRIVER_OK, RING_RESET)
+ * with buffers already in them: nothing is consumed before resume.
+ */
+static void vsh_enable_late_suspended(struct kunit *test)
+{
+	static const struct vsh_opts o = { "late enable", false, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vdpa_callback cb = { .callback = vsh_count_cb };
+	struct vpm *m = s->m;
+	u16 i;
+
+	vsh_negotiate(s);
+	for (i = 0; i < VSH_NVQS; i++) {
+		struct vsh_ring *r = &s->r[i];
+
+		s->ops->set_vq_num(s->vdpa, i, VSH_QSZ);
+		KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, i, r->addr,
+				r->addr + ((u8 *)r->vr.avail - r->mem),
+				r->addr + ((u8 *)r->vr.used - r->mem)), 0);
+		cb.private = &s->calls[i];
+		s->ops->set_vq_cb(s->vdpa, i, &cb);
+	}
+	s->ops->set_status(s->vdpa, VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, vsh_status(s),
+			VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_fill_rx(s);
+	vsh_send(s, 3);
+	for (i = 0; i < VSH_NVQS; i++) {
+		s->ops->set_vq_ready(s->vdpa, i, true);
+		KUNIT_EXPECT_TRUE(test, s->ops->get_vq_ready(s->vdpa, i));
+	}
+	vsh_kick(s, VSH_RX);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ_MSG(test, m->rx_frames, 0,
+			    "frames went through while suspended");
+	/* Not taken either (the model drops what finds RX stopped). */
+	KUNIT_EXPECT_EQ_MSG(test, m->rx_dropped, 0,
+			    "TX frames were consumed while suspended");
+	KUNIT_EXPECT_EQ(test, vsh_used_idx(&s->r[VSH_TX]), 0);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 0);
+	vsh_expect_states_used(s);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 3);
+	vsh_traffic(s, 10);
+	vsh_expect_clean(s);
+}
+
 /* --- doorbells a client maps ----------------------------------------------------------- */
 
 /*
@@ -1604,6 +1697,8 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_reset_passthrough),
 	KUNIT_CASE(vsh_get_state_running),
 	KUNIT_CASE(vsh_get_state_then_resume),
+	KUNIT_CASE(vsh_get_state_then_suspend),
+	KUNIT_CASE(vsh_enable_late_suspended),
 	KUNIT_CASE(vsh_set_state_suspended),
 	KUNIT_CASE(vsh_suspend_reset_restore),
 	KUNIT_CASE(vsh_doorbell_restored),

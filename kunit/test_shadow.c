@@ -319,6 +319,22 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 	return s;
 }
 
+/* The client drops (@map false) or makes again its data mapping. */
+static void vsh_client_map(struct vsh *s, bool map)
+{
+	struct vhost_iotlb *as = s->dev->as[s->dev->group_asid[VP_SVQ_GROUP_DATA]];
+
+	mutex_lock(&s->dev->as_lock);
+	if (map)
+		KUNIT_EXPECT_EQ(s->test, vhost_iotlb_add_range(as, VSH_IOVA,
+							       VSH_IOVA + VSH_MEM - 1,
+							       virt_to_phys(s->mem),
+							       VHOST_MAP_RW), 0);
+	else
+		vhost_iotlb_del_range(as, VSH_IOVA, VSH_IOVA + VSH_MEM - 1);
+	mutex_unlock(&s->dev->as_lock);
+}
+
 static struct vsh *vsh_new(struct kunit *test, const struct vsh_opts *o)
 {
 	return vsh_new_dev(test, o, true, false);
@@ -351,9 +367,10 @@ static void vsh_negotiate(struct vsh *s)
 /*
  * Start the device with the two rings where they stand (r->used). When
  * @restore, each ring's position goes through set_vq_state before
- * DRIVER_OK (what a migration destination does).
+ * DRIVER_OK (what a migration destination does). The status then must be
+ * @status.
  */
-static void vsh_start(struct vsh *s, bool restore)
+static void vsh_start_status(struct vsh *s, bool restore, u8 status)
 {
 	struct kunit *test = s->test;
 	struct vdpa_vq_state st, got;
@@ -384,8 +401,12 @@ static void vsh_start(struct vsh *s, bool restore)
 		s->ops->set_vq_ready(s->vdpa, i, true);
 	}
 	s->ops->set_status(s->vdpa, VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
-	KUNIT_ASSERT_EQ(test, vsh_status(s),
-			VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, vsh_status(s), status);
+}
+
+static void vsh_start(struct vsh *s, bool restore)
+{
+	vsh_start_status(s, restore, VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 /* Back to index 0 on both rings, the frame numbers too (after a reset). */
@@ -881,6 +902,26 @@ static void vsh_suspend_tx_stuck(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vsh_reap(s), 2);
 	vsh_expect_stream_whole(s);
 	vsh_traffic(s, 6);
+
+	/* Again from shadow mode: forwarded, never used, offered again. */
+	vpm_set_stall(m, true);
+	vsh_send(s, 3);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, s->dev->vqs[VSH_TX].shadow.avail, 8 + 3);
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, vsh_suspend_held(s, 0, &released), 0);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_GE(test, ms, 100);
+	KUNIT_EXPECT_LT(test, ms, 1000);
+	vpm_set_stall(m, false);
+	vsh_settle(s);
+	vsh_expect_states_used(s);
+	KUNIT_EXPECT_EQ(test, s->r[VSH_TX].used, 13);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 3);
+	vsh_traffic(s, 4);
 	vsh_expect_clean(s);
 }
 
@@ -1455,6 +1496,70 @@ static void vsh_enable_late_suspended(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/* One ring restored (shadowed), the other at its initial state (not). */
+static void vsh_restore_mixed(struct kunit *test)
+{
+	static const struct vsh_opts o = { "mixed", false, false, 1000, 0 };
+	struct vsh *s = vsh_new(test, &o);
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_start(s, true);
+	KUNIT_EXPECT_TRUE(test, vsh_mode_is(s, VSH_RX, "shadow restored"));
+	KUNIT_EXPECT_TRUE(test, vsh_mode_is(s, VSH_TX, "passthrough"));
+	KUNIT_EXPECT_EQ(test, s->m->q[VSH_TX].desc, s->r[VSH_TX].addr);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 20);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_expect_states_used(s);
+	KUNIT_EXPECT_EQ(test, s->r[VSH_RX].used, 1020);
+	KUNIT_EXPECT_EQ(test, s->r[VSH_TX].used, 20);
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	vsh_expect_mode(s, "shadow resumed");
+	vsh_traffic(s, 5);
+	vsh_expect_clean(s);
+}
+
+/*
+ * The client drops its mapping of the rings while suspended: resume cannot
+ * shadow them and fails (status FAILED), without a crash or a leak; with
+ * the mapping back, a reset recovers. A ring restored at a non-initial
+ * index that is not mapped: DRIVER_OK fails the same way.
+ */
+static void vsh_unmapped(struct kunit *test)
+{
+	static const struct vsh_opts o = { "unmapped", false, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_client_map(s, false);
+	KUNIT_EXPECT_LT(test, s->ops->resume(s->vdpa), 0);
+	KUNIT_EXPECT_TRUE(test, vsh_status(s) & VIRTIO_CONFIG_S_FAILED);
+	vsh_client_map(s, true);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_expect_mode(s, "passthrough");
+
+	vsh_fresh(s);
+	vsh_ring_init(s, VSH_RX, 300);
+	vsh_ring_init(s, VSH_TX, 400);
+	vsh_client_map(s, false);
+	vsh_start_status(s, true, VSH_S_READY | VIRTIO_CONFIG_S_FAILED);
+	vsh_client_map(s, true);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_expect_mode(s, "passthrough");
+
+	vsh_fresh(s);
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	vsh_expect_clean(s);
+}
+
 /* --- doorbells a client maps ----------------------------------------------------------- */
 
 /*
@@ -1691,6 +1796,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE_PARAM(vsh_suspend_resume, vsh_suspend_gen_params),
 	KUNIT_CASE(vsh_suspend_tx_stuck),
 	KUNIT_CASE_PARAM(vsh_restore, vsh_restore_gen_params),
+	KUNIT_CASE(vsh_restore_mixed),
 	KUNIT_CASE(vsh_no_ring_reset),
 	KUNIT_CASE_PARAM(vsh_irq_suppressed, vsh_event_gen_params),
 	KUNIT_CASE_PARAM(vsh_kick_suppressed, vsh_event_gen_params),
@@ -1705,6 +1811,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_doorbell_resumed),
 	KUNIT_CASE(vsh_malformed_chain),
 	KUNIT_CASE(vsh_device_overrun),
+	KUNIT_CASE(vsh_unmapped),
 	KUNIT_CASE(vsh_packed_refused),
 	{}
 };

@@ -18,6 +18,7 @@
 
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
@@ -1560,6 +1561,82 @@ static void vsh_unmapped(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+struct vsh_kicker {
+	struct vsh *s;
+	atomic_t kicks;
+};
+
+/* Kick both queues as fast as possible until stopped. */
+static int vsh_kicker_fn(void *data)
+{
+	struct vsh_kicker *k = data;
+
+	while (!kthread_should_stop()) {
+		vsh_kick(k->s, VSH_RX);
+		vsh_kick(k->s, VSH_TX);
+		atomic_inc(&k->kicks);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Kicks from another thread all along while the device is suspended and
+ * resumed again and again (stop, shadow start and stop race with the kick
+ * path): every frame arrives once, in order; nothing is taken while
+ * suspended.
+ */
+static void vsh_kick_race(struct kunit *test)
+{
+	static const struct vsh_opts o = { "kick race", true, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vsh_kicker k = { .s = s };
+	struct task_struct *t;
+	unsigned int round, got = 0, sent = 0, rx_frames;
+	u16 tx_used;
+
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 4);
+	atomic_set(&k.kicks, 0);
+	t = kthread_run(vsh_kicker_fn, &k, "vsh_kicker");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (round = 0; round < 30; round++) {
+		if (s->r[VSH_TX].inflight + 3 <= s->nbufs) {
+			vsh_send(s, 3);
+			sent += 3;
+		}
+		KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), 0);
+		vsh_settle(s);
+		got += vsh_reap(s);
+		tx_used = vsh_used_idx(&s->r[VSH_TX]);
+		rx_frames = s->m->rx_frames;
+		usleep_range(200, 400);
+		vsh_settle(s);
+		KUNIT_EXPECT_EQ(test, vsh_used_idx(&s->r[VSH_TX]), tx_used);
+		KUNIT_EXPECT_EQ(test, s->m->rx_frames, rx_frames);
+		vsh_expect_states_used(s);
+		KUNIT_EXPECT_EQ(test, s->ops->resume(s->vdpa), 0);
+		usleep_range(100, 200);
+		vsh_settle(s);
+		got += vsh_reap(s);
+	}
+	/* Every frame sent had its chance to go. */
+	while (got < sent && round++ < 200) {
+		usleep_range(100, 200);
+		vsh_settle(s);
+		got += vsh_reap(s);
+	}
+	kthread_stop(t);
+	KUNIT_EXPECT_GT(test, atomic_read(&k.kicks), 30);
+	KUNIT_EXPECT_GE(test, sent, 45);
+	KUNIT_EXPECT_EQ(test, got, sent);
+	vsh_expect_stream_whole(s);
+	vsh_traffic(s, 8);
+	vsh_expect_clean(s);
+}
+
 /* --- doorbells a client maps ----------------------------------------------------------- */
 
 /*
@@ -1810,6 +1887,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_doorbell_restored),
 	KUNIT_CASE(vsh_doorbell_resumed),
 	KUNIT_CASE(vsh_malformed_chain),
+	KUNIT_CASE(vsh_kick_race),
 	KUNIT_CASE(vsh_device_overrun),
 	KUNIT_CASE(vsh_unmapped),
 	KUNIT_CASE(vsh_packed_refused),

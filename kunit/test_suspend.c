@@ -749,8 +749,8 @@ static void vps_expect_states(struct vps *s)
 		struct vps_ring *r = &s->r[i];
 
 		memset(&st, 0xff, sizeof(st));
-		if (!s->o->cap) {
-			/* Without the capability: issue 6's gap. */
+		if (!s->o->cap && s->o->suspend) {
+			/* SUSPEND alone: the device's ring cannot be read. */
 			KUNIT_EXPECT_EQ(s->test, s->ops->get_vq_state(s->vdpa, i, &st),
 					-EOPNOTSUPP);
 			continue;
@@ -1871,6 +1871,75 @@ static void vps_reset_running_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
 }
 
+static const struct vps_opts vps_plain_params[] = {
+	{ "no RING_RESET: device reset", false, false, false, false, 2 },
+	{ "RING_RESET: queue resets", false, false, false, true, 2 },
+};
+
+KUNIT_ARRAY_PARAM(vps_plain, vps_plain_params, vps_opts_desc);
+
+/*
+ * A plain device, a client that maps its data rings and keeps net state
+ * through its CVQ: suspend with frames in flight (completed first), the
+ * state is the used index, nothing moves while suspended; resume carries
+ * on in shadow mode with the net state the device had. Without RING_RESET
+ * the device itself was reset: the net state comes back by replay.
+ */
+static void vps_plain_suspend_mapped(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vps *s = vps_new(test, o);
+	struct vpm *m = s->e->m;
+	__virtio16 vid = __cpu_to_virtio16(true, 7);
+	unsigned int resets, completed;
+	u16 pair;
+
+	vps_map_data(s);
+	vps_start(s, NULL, false);
+	vps_set_net_state(s);
+	KUNIT_EXPECT_EQ(test, m->net.curr_qp, o->pairs);
+	vps_fill_rx(s);
+	vps_traffic(s, 20);
+	resets = m->resets;
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 3), 0);
+	KUNIT_EXPECT_EQ(test, m->resets, resets + !o->ring_reset);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 3 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_expect_states(s);
+	for (pair = 0; pair < o->pairs; pair++)
+		KUNIT_EXPECT_EQ(test, vps_used_idx(&s->r[2 * pair + 1]), 23);
+
+	completed = m->q[1].completed;
+	vps_send(s, 2);
+	vps_kick_all(s);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, m->q[1].completed, completed);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 0);
+	vps_expect_states(s);
+
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	/* The device holds the client's net state again. */
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(m->net.mac, vps_mac));
+	KUNIT_EXPECT_FALSE(test, m->net.promisc);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_TRUE(test, test_bit(42, m->net.vlans));
+	KUNIT_EXPECT_TRUE(test, test_bit(1000, m->net.vlans));
+	KUNIT_EXPECT_EQ(test, m->net.curr_qp, o->pairs);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 2 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_traffic(s, 20);
+	/* The client's CVQ goes on where it stood. */
+	KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_VLAN,
+					  VIRTIO_NET_CTRL_VLAN_ADD, &vid,
+					  sizeof(vid)), VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, test_bit(7, m->net.vlans));
+	KUNIT_EXPECT_EQ(test, m->dma_faults, 0);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
 static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_traffic, vps_suspend_gen_params),
 	KUNIT_CASE_PARAM(vps_migrate, vps_migrate_gen_params),
@@ -1891,6 +1960,7 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_reset_running_cap, vps_reset_running_gen_params),
 	KUNIT_CASE(vps_reset_running_unmapped),
 	KUNIT_CASE(vps_reset_running_mapped),
+	KUNIT_CASE_PARAM(vps_plain_suspend_mapped, vps_plain_gen_params),
 	{}
 };
 

@@ -1497,6 +1497,47 @@ static void vsh_enable_late_suspended(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * Buffers the client made available before DRIVER_OK (a destination's RX
+ * buffers, frames waiting on TX) without a kick afterwards: the model, like
+ * a device that looks at its rings when it starts, takes them at DRIVER_OK
+ * in passthrough; a ring restored in shadow mode must get them too (an RX
+ * ring whose buffers were all posted on the source gets no kick).
+ */
+static void vsh_restore_pending(struct kunit *test)
+{
+	static const struct vsh_opts o = { "pending at DRIVER_OK", false, false,
+					   1000, 300 };
+	struct vsh *s = vsh_new(test, &o);
+
+	/* Passthrough: taken at DRIVER_OK, no kick. */
+	vsh_fill_rx(s);
+	vsh_send(s, 3);
+	vsh_start(s, false);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, vsh_reap(s), 3);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+
+	/* Restored: the same, in shadow mode. */
+	vsh_fresh(s);
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_fill_rx(s);
+	vsh_send(s, 3);
+	vsh_start(s, true);
+	vsh_expect_mode(s, "shadow restored");
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ_MSG(test, vsh_reap(s), 3,
+			    "buffers available before DRIVER_OK wait for a kick in shadow mode");
+	vsh_kick(s, VSH_RX);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	vsh_reap(s);
+	vsh_expect_stream_whole(s);
+	vsh_traffic(s, 5);
+	vsh_expect_clean(s);
+}
+
 /* One ring restored (shadowed), the other at its initial state (not). */
 static void vsh_restore_mixed(struct kunit *test)
 {
@@ -1873,6 +1914,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE_PARAM(vsh_suspend_resume, vsh_suspend_gen_params),
 	KUNIT_CASE(vsh_suspend_tx_stuck),
 	KUNIT_CASE_PARAM(vsh_restore, vsh_restore_gen_params),
+	KUNIT_CASE(vsh_restore_pending),
 	KUNIT_CASE(vsh_restore_mixed),
 	KUNIT_CASE(vsh_no_ring_reset),
 	KUNIT_CASE_PARAM(vsh_irq_suppressed, vsh_event_gen_params),

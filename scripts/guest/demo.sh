@@ -64,7 +64,8 @@ migration_demo() {
 	echo "throwaway rings: the hub copies A's frames to B's port, and QEMU would"
 	echo "otherwise queue them for B and hand them over at its DRIVER_OK."
 	echo "The switch: SUSPEND A with requests in flight, GET_VRING_BASE of each"
-	echo "ring, A's MAC from its config; reset A; B gets the same memory and rings,"
+	echo "ring, A's MAC from its config; 4 requests posted to the suspended A's ring"
+	echo "(A must not send them: B will); reset A; B gets the same memory and rings,"
 	echo "SET_VRING_BASE = A's bases, DRIVER_OK, A's MAC through its CVQ."
 	echo "# vdpa-client --migrate --hold 4 $VA $VB"
 	timeout 120 /bin/vdpa-client --migrate --hold 4 "$VA" "$VB" >/tmp/migrate.out 2>&1 &

@@ -1779,7 +1779,7 @@ static void vps_dma_release(void *data)
  * UML has no IOMMU, so the domain half of dma_map() cannot be done: the
  * mapping is entered as dma_map() enters it before programming the domain.
  */
-static void vps_map_data(struct vps *s)
+static void vps_map_data_only(struct vps *s)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(s->vdpa);
 	u64 size = (u64)s->nvqs * VPS_RING_MEM;
@@ -1787,7 +1787,6 @@ static void vps_map_data(struct vps *s)
 	struct kunit *test = s->test;
 	struct vps_dma *d;
 	unsigned long flags;
-	u16 i;
 
 	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d);
@@ -1811,8 +1810,16 @@ static void vps_map_data(struct vps *s)
 						    VPS_DATA_IOVA + size - 1,
 						    pa, VHOST_MAP_RW), 0);
 	mutex_unlock(&dev->as_lock);
+}
+
+/* Map the data rings (vps_map_data_only) and set them up there, empty. */
+static void vps_map_data(struct vps *s)
+{
+	u16 i;
+
+	vps_map_data_only(s);
 	for (i = 0; i < s->nvqs; i++)
-		vps_ring_init(test, &s->r[i], false, 1, s->r[i].mem,
+		vps_ring_init(s->test, &s->r[i], false, 1, s->r[i].mem,
 			      VPS_DATA_IOVA + (u64)i * VPS_RING_MEM);
 }
 
@@ -1940,6 +1947,85 @@ static void vps_plain_suspend_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
 }
 
+/*
+ * Migration between plain devices (no facility), data rings mapped: the
+ * source is suspended by resets, the destination restores every ring in
+ * shadow mode from the source's states, the client replays its net state
+ * through its CVQ, and kicks once started (as QEMU's host notifiers do).
+ */
+static void vps_plain_migrate(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vdpa_vq_state states[VPS_MAX_VQS] = {};
+	unsigned int a_completed[VPS_MAX_VQS], i, ncmds;
+	struct vps *s = vps_new(test, o);
+	struct vpt_env *a = s->e, *b;
+	char *page;
+	u16 cvq_pos;
+
+	page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	vps_map_data(s);
+	vps_start(s, NULL, false);
+	vps_set_net_state(s);
+	ncmds = s->ncmds;
+	vps_fill_rx(s);
+	vps_traffic(s, 21);
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 4), 0);
+	vps_send(s, 3);
+	vps_kick_all(s);
+	vps_settle(s);
+	for (i = 0; i < VPS_MAX_VQS; i++)
+		if (vps_is_queue(s, i))
+			KUNIT_ASSERT_EQ(test, s->ops->get_vq_state(s->vdpa, i,
+								   &states[i]), 0);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_EXPECT_EQ_MSG(test, states[i].split.avail_index, 25,
+				    "vq %u", i);
+	cvq_pos = states[s->cvq].split.avail_index;
+	KUNIT_EXPECT_EQ(test, cvq_pos, ncmds);
+	for (i = 0; i < s->nvqs; i++)
+		a_completed[i] = a->m->q[i].completed;
+
+	b = vps_device(test, o, s->cvq_mem);
+	vps_use(s, b);
+	vps_map_data_only(s);
+	vps_start(s, states, o->ring_reset);
+	for (i = 0; i < ncmds; i++)
+		vps_cvq_post(s, s->cmds[i].buf, s->cmds[i].len);
+	for (i = 0; i < ncmds; i++)
+		KUNIT_EXPECT_EQ_MSG(test, vps_cvq_ack(s), VIRTIO_NET_OK,
+				    "replayed command %u", i);
+	/* The source's device may have been reset: check against the client. */
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(b->m->net.mac, vps_mac));
+	KUNIT_EXPECT_FALSE(test, b->m->net.promisc);
+	KUNIT_EXPECT_TRUE(test, b->m->net.allmulti);
+	KUNIT_EXPECT_TRUE(test, test_bit(42, b->m->net.vlans));
+	KUNIT_EXPECT_TRUE(test, test_bit(1000, b->m->net.vlans));
+	KUNIT_EXPECT_EQ(test, b->m->net.curr_qp, o->pairs);
+	if (o->ring_reset)
+		vps_enable_late(s);
+	vp_svq_shadow_show(vdpa_to_vp_svq(s->vdpa), page);
+	for (i = 0; i < s->nvqs; i++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "%u shadow restored\n", i);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(page, line), "%s", page);
+	}
+	for (i = 0; i < s->nvqs; i++)
+		s->ops->kick_vq(s->vdpa, i);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 7 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_traffic(s, 30);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_EXPECT_EQ_MSG(test, a->m->q[i].completed, a_completed[i],
+				    "vq %u of the source moved", i);
+	KUNIT_EXPECT_EQ(test, b->m->dma_faults, 0);
+	KUNIT_EXPECT_EQ_MSG(test, a->m->violations, 0, "%s", a->m->violation);
+	KUNIT_EXPECT_EQ_MSG(test, b->m->violations, 0, "%s", b->m->violation);
+}
+
 static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_traffic, vps_suspend_gen_params),
 	KUNIT_CASE_PARAM(vps_migrate, vps_migrate_gen_params),
@@ -1961,6 +2047,7 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE(vps_reset_running_unmapped),
 	KUNIT_CASE(vps_reset_running_mapped),
 	KUNIT_CASE_PARAM(vps_plain_suspend_mapped, vps_plain_gen_params),
+	KUNIT_CASE_PARAM(vps_plain_migrate, vps_plain_gen_params),
 	{}
 };
 

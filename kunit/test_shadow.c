@@ -33,14 +33,20 @@
 #include "vp_svq_test.h"
 
 #define VSH_QSZ		16
-/* Ring layout: descriptors at 0, avail at VSH_ALIGN, used at 2 * VSH_ALIGN. */
-#define VSH_ALIGN	0x100
+/*
+ * Ring layout (vring_init): descriptors at 0, avail at 0x100, used right
+ * after it, aligned to VSH_ALIGN bytes (the split ring's minimum, so that
+ * a shifted ring can put its used ring across a page boundary); indirect
+ * tables at VSH_INDIR, buffers at VSH_BUFS.
+ */
+#define VSH_ALIGN	4
 #define VSH_INDIR	0x400
 #define VSH_BUFS	0x800
 #define VSH_BUFSZ	256
 #define VSH_RING_MEM	(VSH_BUFS + VSH_QSZ * VSH_BUFSZ)
 #define VSH_NVQS	2
-#define VSH_MEM		(VSH_NVQS * VSH_RING_MEM)
+/* One page more than the rings need: room to shift them (opts.ring_off). */
+#define VSH_MEM		(VSH_NVQS * VSH_RING_MEM + PAGE_SIZE)
 /* Where the client's rings sit in the data address space. */
 #define VSH_IOVA	BIT_ULL(40)
 #define VSH_HDR		sizeof(struct virtio_net_hdr_mrg_rxbuf)
@@ -78,6 +84,7 @@
  * @dev_qsz: the device's maximum queue size (0: VSH_QSZ, the client's)
  * @shared_irq: one MSI-X vector for everything
  * @no_ring_reset: vsh_config_suspended: the device lacks RING_RESET
+ * @ring_off: where the rings start in their memory (< PAGE_SIZE)
  */
 struct vsh_opts {
 	const char *name;
@@ -89,6 +96,7 @@ struct vsh_opts {
 	u16 dev_qsz;
 	bool shared_irq;
 	bool no_ring_reset;
+	u16 ring_off;
 };
 
 /**
@@ -317,8 +325,8 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 	s->per = o->indirect ? 1 : 2;
 	s->nbufs = VSH_QSZ / s->per;
 	for (i = 0; i < VSH_NVQS; i++) {
-		s->r[i].mem = s->mem + i * VSH_RING_MEM;
-		s->r[i].addr = VSH_IOVA + i * VSH_RING_MEM;
+		s->r[i].mem = s->mem + o->ring_off + i * VSH_RING_MEM;
+		s->r[i].addr = VSH_IOVA + o->ring_off + i * VSH_RING_MEM;
 		vsh_ring_init(s, i, 0);
 	}
 	return s;
@@ -943,6 +951,9 @@ static const struct vsh_opts vsh_restore_params[] = {
 	{ "65531/65535: indices wrap, event index", true, false, 65531, 65535 },
 	{ "2000/2, device queues of 256", true, false, 2000, 2, false, 256 },
 	{ "3/4, one shared vector", false, false, 3, 4, false, 0, true },
+	/* RX: the used ring (at 0xea0 + 0x128) straddles a page boundary. */
+	{ "500/600, used ring across pages, event index", true, false, 500, 600,
+	  false, 0, false, false, 0xea0 },
 };
 
 KUNIT_ARRAY_PARAM(vsh_restore, vsh_restore_params, vsh_opts_desc);

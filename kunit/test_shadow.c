@@ -786,6 +786,10 @@ static void vsh_suspend_resume(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[VSH_RX]), 0);
 	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[VSH_TX]), 0);
 
+	/* Running: the state is not the client's to set. */
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, VSH_TX,
+						   &(struct vdpa_vq_state){}),
+			-EBUSY);
 	/* Three frames in flight: the device holds them. */
 	vpm_set_stall(m, true);
 	completed[VSH_TX] = m->q[VSH_TX].completed;
@@ -1609,6 +1613,25 @@ static void vsh_unmapped(struct kunit *test)
 	vsh_ring_init(s, VSH_TX, 400);
 	vsh_client_map(s, false);
 	vsh_start_status(s, true, VSH_S_READY | VIRTIO_CONFIG_S_FAILED);
+	vsh_client_map(s, true);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_expect_mode(s, "passthrough");
+
+	/* Only the TX ring unmapped: RX resumes, TX cannot; FAILED. */
+	vsh_fresh(s);
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	mutex_lock(&s->dev->as_lock);
+	vhost_iotlb_del_range(s->dev->as[s->dev->group_asid[VP_SVQ_GROUP_DATA]],
+			      s->r[VSH_TX].addr,
+			      s->r[VSH_TX].addr + VSH_RING_MEM - 1);
+	mutex_unlock(&s->dev->as_lock);
+	KUNIT_EXPECT_LT(test, s->ops->resume(s->vdpa), 0);
+	KUNIT_EXPECT_TRUE(test, vsh_status(s) & VIRTIO_CONFIG_S_FAILED);
+	vsh_client_map(s, false);
 	vsh_client_map(s, true);
 	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
 	vsh_expect_mode(s, "passthrough");

@@ -1998,6 +1998,40 @@ static void vsh_device_overrun(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * "vdpa dev del" of a device whose client never reset it (vp_svq_dev_del()
+ * resets the function "for those that did not"), with rings in shadow
+ * mode: the driver lets go of the client's pages (its mapping held a
+ * reference on each) and of its own rings.
+ */
+static void vsh_del_shadowed(struct kunit *test)
+{
+	static const struct vsh_opts o = { "dev del", false, false, 70, 80 };
+	struct vsh *s = vsh_new(test, &o);
+	unsigned int i;
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_expect_mode(s, "shadow restored");
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	/* Shadowed: the driver holds the ring pages. */
+	KUNIT_EXPECT_GT(test, page_ref_count(virt_to_page(s->r[VSH_TX].mem)), 1);
+	vsh_expect_clean(s);
+
+	kunit_remove_action(test, vsh_reset_action, s->vdpa);
+	KUNIT_ASSERT_EQ(test, vpt_del(s->e), 0);
+	KUNIT_EXPECT_NULL(test, vpt_vdpa(s->e));
+	KUNIT_EXPECT_EQ(test, s->m->status, 0);
+	for (i = 0; i < VSH_MEM / PAGE_SIZE; i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    page_ref_count(virt_to_page(s->mem + i * PAGE_SIZE)), 1,
+				    "page %u of the client's rings still referenced after dev del",
+				    i);
+}
+
 /* --- what is refused ------------------------------------------------------------------ */
 
 /*
@@ -2054,6 +2088,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_kick_race),
 	KUNIT_CASE(vsh_device_overrun),
 	KUNIT_CASE(vsh_unmapped),
+	KUNIT_CASE(vsh_del_shadowed),
 	KUNIT_CASE(vsh_packed_refused),
 	{}
 };

@@ -1901,6 +1901,7 @@ static void vsh_malformed_chain(struct kunit *test)
 
 	/* RX: an avail entry naming descriptor 200 of a 16-entry ring. */
 	rx->vr.avail->ring[rx->next % VSH_QSZ] = __cpu_to_virtio16(true, 200);
+	/* The entry before the index that publishes it. */
 	wmb();
 	WRITE_ONCE(rx->vr.avail->idx, __cpu_to_virtio16(true, rx->next + 1));
 	vsh_kick(s, VSH_RX);
@@ -1933,6 +1934,7 @@ static void vsh_malformed_chain(struct kunit *test)
 	tx->vr.desc[head].flags = __cpu_to_virtio16(true, VRING_DESC_F_NEXT);
 	tx->vr.desc[head].next = __cpu_to_virtio16(true, head);
 	tx->vr.avail->ring[tx->next % VSH_QSZ] = __cpu_to_virtio16(true, head);
+	/* The chain and the entry before the index that publishes them. */
 	wmb();
 	WRITE_ONCE(tx->vr.avail->idx, __cpu_to_virtio16(true, tx->next + 1));
 	completed = m->q[VSH_TX].completed;

@@ -208,7 +208,7 @@ void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx)
 	u16 added;
 
 	spin_lock_irqsave(&sh->lock, flags);
-	if (sh->why != VP_SVQ_SHADOW_NONE && !sh->broken && !sh->paused) {
+	if (sh->why != VP_SVQ_SHADOW_NONE && !sh->broken) {
 		added = vp_svq_shadow_forward_avail(dev, idx);
 		if (added) {
 			sh->avail += added;
@@ -297,20 +297,6 @@ bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq)
 		notify = vp_svq_shadow_forward_used(dev, vq - dev->vqs);
 	spin_unlock_irqrestore(&sh->lock, flags);
 	return notify;
-}
-
-/**
- * vp_svq_shadow_pause() - stop or restart forwarding the client's kicks
- * @vq: the queue
- * @pause: stop (suspend) or restart
- */
-void vp_svq_shadow_pause(struct vp_svq_vq *vq, bool pause)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&vq->shadow.lock, flags);
-	vq->shadow.paused = pause;
-	spin_unlock_irqrestore(&vq->shadow.lock, flags);
 }
 
 /**
@@ -461,7 +447,6 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	sh->avail = 0;
 	sh->used = 0;
 	sh->broken = false;
-	sh->paused = false;
 	/* Every kick is wanted: nothing in the client's used ring says else. */
 	sh->client.used->flags = 0;
 	if (vp_svq_shadow_event_idx(dev))
@@ -521,6 +506,49 @@ void vp_svq_shadow_stop(struct vp_svq_dev *dev, u16 idx)
 	/* No kick or interrupt uses the rings once the lock was dropped. */
 	vp_svq_as_ring_free(dev, &sh->dring);
 	vp_svq_shadow_unmap_client(sh);
+}
+
+/**
+ * vp_svq_shadow_stop_all() - every queue back to passthrough, none stopped
+ * @dev: the vDPA device, reset
+ */
+void vp_svq_shadow_stop_all(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vp_svq_shadow_stop(dev, idx);
+		dev->vqs[idx].stopped = false;
+	}
+}
+
+/**
+ * vp_svq_shadow_kick_all() - forward what the client offered before the
+ *	shadowed queues started (a restored ring's buffers)
+ * @dev: the vDPA device, at DRIVER_OK
+ */
+void vp_svq_shadow_kick_all(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if (vp_svq_shadow_active(&dev->vqs[idx]))
+			vp_svq_shadow_kick(dev, idx);
+}
+
+/**
+ * vp_svq_shadow_possible() - may data queues of @dev ever run shadowed?
+ * @dev: the vDPA device
+ *
+ * Without the device-state capability a queue is shadowed when restored at
+ * a non-initial index or resumed after a suspend by resets; with
+ * force_shadow always.
+ *
+ * Return: true when doorbells and irq bypass must not be handed out.
+ */
+bool vp_svq_shadow_possible(struct vp_svq_dev *dev)
+{
+	return !dev->parent->state || vp_svq_shadow_forced();
 }
 
 /**

@@ -486,13 +486,42 @@ int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
 
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND))
 		return 0;
-	if (dev->queues_reset) {
-		ret = vp_svq_state_stop_plain(dev, qid);
-		return ret ? vp_svq_state_failed(dev, ret) : 0;
-	}
 	vp_svq_state_stop_queue(dev, qid);
 	ret = vp_svq_state_wait_stopped(dev, qid);
 	return ret ? vp_svq_state_failed(dev, ret) : 0;
+}
+
+/**
+ * vp_svq_state_park_queue() - a queue enabled while suspended by resets
+ * @dev: the vDPA device, suspended by queue resets
+ * @qid: the data queue being enabled
+ *
+ * The queue does not run in the device: it is marked stopped at the state
+ * set, else at the client's used index, and resume starts it in shadow
+ * mode with the others.
+ *
+ * Return: 0, or -EFAULT/-EPERM when the client's ring cannot be read.
+ */
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_vq *vq = &dev->vqs[qid];
+	u16 base;
+	int ret;
+
+	if (vq->state_set) {
+		base = vq->state.split.avail_index;
+	} else {
+		ret = vp_svq_state_ring_idx(dev, qid, true, &base);
+		if (ret) {
+			dev_err(dev->parent->dev,
+				"%s: vq %u: cannot read the client's used index: %d\n",
+				dev_name(&dev->vdpa.dev), qid, ret);
+			return ret;
+		}
+	}
+	vq->base = base;
+	WRITE_ONCE(vq->stopped, true);
+	return 0;
 }
 
 /**
@@ -550,7 +579,9 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
  *
  * Continues exactly where suspend stopped, from ring state written while
  * suspended if any; then delivers the interrupts and config change held.
- * Queues of a plain device continue in shadow mode.
+ * Queues of a plain device continue in shadow mode; so do queues stopped
+ * because their state was read while the device ran, also when the device
+ * was not suspended.
  *
  * Return: 0, or -errno with status FAILED.
  */
@@ -560,8 +591,12 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	int ret = 0;
 	u16 idx;
 
-	if (!dev->suspended)
-		return 0;
+	if (!dev->suspended) {
+		/* Only queues stopped by a state read (RING_RESET) wait. */
+		ret = vp_svq_driver_ok(dev) && vp_svq_state_ring_reset(dev) ?
+		      vp_svq_state_restart_plain(dev) : 0;
+		return ret ? vp_svq_state_failed(dev, ret) : 0;
+	}
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) {
 		ret = vp_svq_state_resume_device(dev);
 	} else if (dev->queues_reset) {

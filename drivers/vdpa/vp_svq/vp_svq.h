@@ -166,7 +166,6 @@ enum vp_svq_shadow_why {
  * @why: why the queue is shadowed; VP_SVQ_SHADOW_NONE when it is not
  * @broken: the client's or the device's ring broke the rules: nothing is
  *	forwarded until the next reset
- * @paused: kicks are not forwarded (suspend)
  * @client: the client's ring, mapped (desc, avail, used areas)
  * @cmap: the three mappings behind @client
  * @ring: the ring the device runs, in @dring
@@ -182,7 +181,6 @@ struct vp_svq_shadow {
 	spinlock_t lock; /* protects the fields below */
 	enum vp_svq_shadow_why why;
 	bool broken;
-	bool paused;
 	struct vring client;
 	struct vp_svq_kmap cmap[3];
 	struct vring ring;
@@ -502,6 +500,7 @@ void vp_svq_state_probe(struct vp_svq_parent *parent);
 ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf);
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
 int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid);
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
 			const struct vdpa_vq_state *state);
 void vp_svq_state_save_before_reset(struct vp_svq_dev *dev);
@@ -524,7 +523,9 @@ bool vp_svq_shadow_active(struct vp_svq_vq *vq);
 bool vp_svq_shadow_forced(void);
 void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq);
-void vp_svq_shadow_pause(struct vp_svq_vq *vq, bool pause);
+void vp_svq_shadow_stop_all(struct vp_svq_dev *dev);
+void vp_svq_shadow_kick_all(struct vp_svq_dev *dev);
+bool vp_svq_shadow_possible(struct vp_svq_dev *dev);
 bool vp_svq_shadow_drained(struct vp_svq_vq *vq);
 u16 vp_svq_shadow_position(struct vp_svq_vq *vq);
 void vp_svq_shadow_addrs(struct vp_svq_vq *vq, u64 *desc, u64 *driver,

@@ -86,6 +86,8 @@ migration_demo() {
 			echo "# vdpa dev vstats show vdpa1 qidx $q"
 			timeout 30 vdpa dev vstats show vdpa1 qidx $q 2>&1
 		done
+		echo "(queue_type is the vdpa tool's guess: without MQ negotiated it calls"
+		echo "queue 0 control_vq; the counters of qidx 0 are those of RX)"
 	fi
 	wait $pid
 	rc=$?

@@ -207,6 +207,7 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 	for (i = 0; i < dev->nvqs; i++) {
 		dev->vqs[i].dev = dev;
 		dev->vqs[i].vector = VIRTIO_MSI_NO_VECTOR;
+		vp_svq_shadow_init(&dev->vqs[i]);
 	}
 	return dev;
 }

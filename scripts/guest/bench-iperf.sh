@@ -156,6 +156,8 @@ setup_a() {
 		_if="$(vdpa_netdev vdpa0)"
 		;;
 	esac
+	# The features virtio_net negotiated, for the first round's INFO line.
+	cat "/sys/class/net/$_if/device/features" >"/tmp/features.$1" 2>/dev/null
 	to_ns "$_if" ns1 "$ADDR_A" || { echo "cannot move $_if into ns1"; return 1; }
 	# The carrier comes up asynchronously; the first ping also resolves ARP.
 	wait_for 20 nsx ns1 ping -c 1 -W 1 "$ADDR_B" || { echo "$ADDR_A cannot ping $ADDR_B"; return 1; }
@@ -171,6 +173,12 @@ setup_a() {
 		;;
 	esac
 	return 0
+}
+
+# features MODE: the feature bits set in /tmp/features.MODE, as numbers.
+features() {
+	awk '{ for (i = 1; i <= length($0); i++) if (substr($0, i, 1) == "1") printf "%s%d", n++ ? "," : "", i - 1 }' \
+		"/tmp/features.$1" 2>/dev/null
 }
 
 # shadow_avail: the shadow_avail counter of A's TX queue (qidx 1), or "".
@@ -241,6 +249,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 			[ "$r" = 1 ] && info "shadow: vp_svq_queues: $(queues_file); qidx 1 shadow_avail $sa0 -> $sa1"
 		fi
 		[ "$r" = 1 ] && [ "$m" = passthrough ] && info "passthrough: vp_svq_queues: $(queues_file)"
+		[ "$r" = 1 ] && info "$m: virtio_net negotiated feature bits $(features "$m")"
 		report "RUN: $r $m $mb"
 	done
 	r=$((r + 1))

@@ -18,7 +18,7 @@
 #   flock /tmp/vp_svq-qemu.lock scripts/bench-iperf.sh
 #
 # Environment:
-#   BENCH_ROUNDS   runs per mode (default 5)
+#   BENCH_ROUNDS   runs per mode (default 7)
 #   BENCH_SECS     seconds per run, iperf3 -t (default 5; plus 1 s omitted)
 #   BENCH_WARMUP   seconds of an uncounted virtio-pci run first (default 3)
 #   VP_QEMU_MEM    guest memory (lib.sh; default 1G)
@@ -27,7 +27,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ROUNDS="${BENCH_ROUNDS:-5}"
+ROUNDS="${BENCH_ROUNDS:-7}"
 SECS="${BENCH_SECS:-5}"
 WARMUP="${BENCH_WARMUP:-3}"
 for v in "$ROUNDS" "$SECS" "$WARMUP"; do
@@ -70,6 +70,9 @@ ip netns add "$VP_NS"
 ip -n "$VP_NS" link set lo up
 
 log "booting the guest (hub, timeout ${TIMEOUT}s): $ROUNDS rounds of ${SECS}s per mode; console: $CONSOLE"
+# TCG shares the host's cores with whatever else runs: the load averages
+# tell how busy the host was.
+load0="$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$SECONDS
 qrc=0
 VP_HUB=1 vp_qemu bench "$TIMEOUT" "$CONSOLE" "$RESULTS" || qrc=$?
@@ -88,12 +91,15 @@ for part in $VP_BUILD_FAILED; do
 	log "$part did not build (see $VP_BUILD/*-build.log)"
 done
 sed -n 's/^INFO: /bench: iperf3 info: /p' "$RESULTS.txt"
+echo "bench: iperf3 info: host load average $load0 before the guest, $(cut -d' ' -f1-3 /proc/loadavg) after ($(nproc) CPUs)"
 
-# median MODE: the median Mbit/s of MODE's runs ("" without any).
-median() {
-	awk -v m="$1" '$1 == "RUN:" && $3 == m && $4 != "none" { print $4 }' "$RESULTS.txt" | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) printf "%.1f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+# median_of FORMAT: the median of the numbers on stdin, printed with the
+# awk FORMAT ("" without any number).
+median_of() {
+	sort -g | awk -v f="$1" '{ v[NR] = $1 }
+		END { if (NR) printf(f "\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
+# Every run, and the median of each mode.
 declare -A med
 for m in virtio-pci passthrough shadow; do
 	runs="$(awk -v m="$m" '$1 == "RUN:" && $3 == m' "$RESULTS.txt")"
@@ -112,23 +118,34 @@ for m in virtio-pci passthrough shadow; do
 			echo "bench: iperf3 run $round $m: no figure: $why"
 			rc=1
 		else
-			echo "bench: iperf3 run $round $m: $mb Mbit/s"
+			echo "bench: iperf3 run $round $m: $mb Mbit/s${why:+ ($why)}"
 		fi
 	done <<<"$runs"
-	n="$(awk '$4 != "none"' <<<"$runs" | grep -c . || true)"
-	med[$m]="$(median "$m")"
-	[ -z "${med[$m]}" ] || echo "bench: iperf3 $m: median ${med[$m]} Mbit/s of $n run(s)"
+	figures="$(awk '$4 != "none" { print $4 }' <<<"$runs")"
+	med[$m]="$(median_of %.1f <<<"$figures")"
+	[ -z "${med[$m]}" ] ||
+		echo "bench: iperf3 $m: median ${med[$m]} Mbit/s of $(grep -c . <<<"$figures") run(s)"
 done
+# The ratios to virtio-pci: of the medians, and the median of each round's
+# own ratio (a round's runs are minutes closer in time than the rounds are,
+# so a round slowed down by the host's load weighs less).
 for pair in passthrough:0.97 shadow:0.85; do
 	m="${pair%:*}" target="${pair#*:}"
 	if grep -q "^UNSUPPORTED: $m " "$RESULTS.txt"; then
 		echo "bench: iperf3 $m/virtio-pci = unsupported (target >= $target)"
-	elif [ -n "${med[$m]:-}" ] && [ -n "${med[virtio-pci]:-}" ]; then
+		continue
+	fi
+	if [ -n "${med[$m]:-}" ] && [ -n "${med[virtio-pci]:-}" ]; then
 		echo "bench: iperf3 $m/virtio-pci = $(awk -v a="${med[$m]}" -v b="${med[virtio-pci]}" \
 			'BEGIN { printf("%.2f", b > 0 ? a / b : 0) }') (target >= $target)"
 	else
 		echo "bench: iperf3 $m/virtio-pci = no figure (target >= $target)"
 	fi
+	r="$(awk -v m="$m" '$1 == "RUN:" && $4 != "none" { v[$2, $3] = $4; n[$2] = 1 }
+		END { for (k in n) if (v[k, m] != "" && v[k, "virtio-pci"] > 0) printf "%.2f\n", v[k, m] / v[k, "virtio-pci"] }' \
+		"$RESULTS.txt" | sort -g)"
+	[ -z "$r" ] ||
+		echo "bench: iperf3 $m/virtio-pci round by round: median $(median_of %.2f <<<"$r") of $(tr '\n' ' ' <<<"$r" | sed 's/ $//')"
 done
 echo "bench: iperf3: $((SECONDS - start)) s; results: $RESULTS.txt"
 exit "$rc"

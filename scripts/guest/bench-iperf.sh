@@ -16,11 +16,12 @@
 #   shadow        the same with vp_svq's force_shadow=1: data queues shadowed
 #
 # Result lines (ttyS1), read by scripts/bench-iperf.sh on the host:
-#   RUN: ROUND MODE MBITS            a measured run (Mbit/s, receiver side)
-#   RUN: ROUND MODE none WHY         a run that produced no figure
-#   UNSUPPORTED: MODE WHY            a mode the driver cannot run yet
-#   INFO: ...                        context
-#   BENCH-END                        the guest finished
+#   RUN: ROUND MODE MBITS retransmits N   a measured run: Mbit/s at the
+#                                  receiver, TCP retransmits at the sender
+#   RUN: ROUND MODE none WHY       a run that produced no figure
+#   UNSUPPORTED: MODE WHY          a mode the driver cannot run yet
+#   INFO: ...                      context
+#   BENCH-END                      the guest finished
 #
 # Parameters come from /etc/bench-iperf.conf, which the host appends to the
 # initramfs: ROUNDS (runs per mode), SECS (iperf3 -t), WARMUP (seconds of an
@@ -28,7 +29,7 @@
 # shellcheck source=scripts/guest/lib.sh
 . /guest/lib.sh
 
-ROUNDS=5 SECS=5 WARMUP=3
+ROUNDS=7 SECS=5 WARMUP=3
 # shellcheck disable=SC1091 # written by the host into the initramfs
 [ -f /etc/bench-iperf.conf ] && . /etc/bench-iperf.conf
 
@@ -198,12 +199,15 @@ iperf() {
 	_out="$(nsx ns1 timeout $(($1 + 30)) iperf3 -c "$ADDR_B" -t "$1" -O 1 -f m 2>&1)"
 	_rc=$?
 	wait $_spid 2>/dev/null
+	# The whole output goes to the console log, for a closer look.
+	echo "$_out" >/dev/console
 	_mb="$(echo "$_out" | awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }' | tail -n 1)"
+	_retr="$(echo "$_out" | awk '/sender/ { print $(NF - 1) }' | tail -n 1)"
 	if [ $_rc != 0 ] || [ -z "$_mb" ]; then
 		echo "iperf3 rc=$_rc: $(echo "$_out" | tail -n 2 | oneline)"
 		return 1
 	fi
-	echo "$_mb"
+	echo "$_mb retransmits ${_retr:-?}"
 }
 
 MODES="virtio-pci"
@@ -218,7 +222,7 @@ info "A: $BDF_A ($MAC0); modes: $MODES; $ROUNDS rounds of iperf3 -t $SECS -O 1, 
 
 if [ "$WARMUP" -gt 0 ]; then
 	if why="$(setup_a virtio-pci)" && mb="$(iperf "$WARMUP")"; then
-		info "warmup (virtio-pci, ${WARMUP}s, not counted): $mb Mbit/s"
+		info "warmup (virtio-pci, ${WARMUP}s, not counted): ${mb%% *} Mbit/s"
 	else
 		info "warmup failed: ${why:-$mb}"
 	fi

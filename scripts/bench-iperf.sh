@@ -87,8 +87,11 @@ if ! grep -qx 'BENCH-END' "$RESULTS.txt"; then
 	tail -n 40 "$CONSOLE" | tr -d '\r' >&2 || true
 	rc=1
 fi
+# Without vp_svq.ko the guest reports its modes as unsupported: a failure
+# here, not a driver that lacks them.
 for part in $VP_BUILD_FAILED; do
 	log "$part did not build (see $VP_BUILD/*-build.log)"
+	[ "$part" != vp_svq.ko ] || rc=1
 done
 sed -n 's/^INFO: /bench: iperf3 info: /p' "$RESULTS.txt"
 echo "bench: iperf3 info: host load average $load0 before the guest, $(cut -d' ' -f1-3 /proc/loadavg) after ($(nproc) CPUs)"

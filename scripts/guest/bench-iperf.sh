@@ -188,8 +188,9 @@ shadow_avail() {
 		sed -n 's/.* shadow_avail \([0-9]*\).*/\1/p'
 }
 
-# iperf SECS: one iperf3 run from ns1 to ns2; prints Mbit/s (receiver) or
-# fails with the reason on stdout. A one-off server per run: a client that
+# iperf SECS: one iperf3 run from ns1 to ns2; prints "MBITS retransmits N"
+# (Mbit/s at the receiver, TCP retransmits at the sender) or fails with the
+# reason on stdout. A one-off server per run: a client that
 # died cannot leave the next run a stuck server.
 iperf() {
 	nsx ns2 timeout $(($1 + 40)) iperf3 -s -1 -B "$ADDR_B" >/tmp/iperf3-server.log 2>&1 &

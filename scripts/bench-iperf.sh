@@ -21,6 +21,7 @@
 #   BENCH_ROUNDS   runs per mode (default 7)
 #   BENCH_SECS     seconds per run, iperf3 -t (default 5; plus 1 s omitted)
 #   BENCH_WARMUP   seconds of an uncounted virtio-pci run first (default 3)
+#   BENCH_REVERSE  1: iperf3 -R, B sends and A receives (default 0: A sends)
 #   VP_QEMU_MEM    guest memory (lib.sh; default 1G)
 set -euo pipefail
 
@@ -30,8 +31,9 @@ set -euo pipefail
 ROUNDS="${BENCH_ROUNDS:-7}"
 SECS="${BENCH_SECS:-5}"
 WARMUP="${BENCH_WARMUP:-3}"
-for v in "$ROUNDS" "$SECS" "$WARMUP"; do
-	[[ "$v" =~ ^[0-9]+$ ]] || die "BENCH_ROUNDS, BENCH_SECS and BENCH_WARMUP take whole numbers"
+REVERSE="${BENCH_REVERSE:-0}"
+for v in "$ROUNDS" "$SECS" "$WARMUP" "$REVERSE"; do
+	[[ "$v" =~ ^[0-9]+$ ]] || die "BENCH_ROUNDS, BENCH_SECS, BENCH_WARMUP and BENCH_REVERSE take whole numbers"
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$SECS" -lt 1 ]; then
 	die "BENCH_ROUNDS and BENCH_SECS must be at least 1"
@@ -51,7 +53,7 @@ vp_build
 # archive appended to the initramfs (the kernel unpacks them in turn).
 conf="$(mktemp -d "$OUTDIR/conf.XXXXXX")"
 mkdir -p "$conf/etc"
-printf 'ROUNDS=%s\nSECS=%s\nWARMUP=%s\n' "$ROUNDS" "$SECS" "$WARMUP" >"$conf/etc/bench-iperf.conf"
+printf 'ROUNDS=%s\nSECS=%s\nWARMUP=%s\nREVERSE=%s\n' "$ROUNDS" "$SECS" "$WARMUP" "$REVERSE" >"$conf/etc/bench-iperf.conf"
 (cd "$conf" && printf '%s\n' etc etc/bench-iperf.conf | cpio -o -H newc --quiet) | gzip -1 >>"$VP_INITRAMFS"
 rm -rf "$conf"
 

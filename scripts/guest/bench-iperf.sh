@@ -25,11 +25,11 @@
 #
 # Parameters come from /etc/bench-iperf.conf, which the host appends to the
 # initramfs: ROUNDS (runs per mode), SECS (iperf3 -t), WARMUP (seconds of an
-# uncounted first run, 0 for none).
+# uncounted first run, 0 for none), REVERSE (1: iperf3 -R, B sends to A).
 # shellcheck source=scripts/guest/lib.sh
 . /guest/lib.sh
 
-ROUNDS=7 SECS=5 WARMUP=3
+ROUNDS=7 SECS=5 WARMUP=3 REVERSE=0
 # shellcheck disable=SC1091 # written by the host into the initramfs
 [ -f /etc/bench-iperf.conf ] && . /etc/bench-iperf.conf
 
@@ -188,6 +188,13 @@ shadow_avail() {
 		sed -n 's/.* shadow_avail \([0-9]*\).*/\1/p'
 }
 
+# The direction of the data: A sends (A's TX queue carries it) or, with
+# REVERSE=1, receives (its RX queue does).
+DIR="" FLOW="A to B"
+if [ "$REVERSE" = 1 ]; then
+	DIR=-R FLOW="B to A"
+fi
+
 # iperf SECS: one iperf3 run from ns1 to ns2; prints "MBITS retransmits N"
 # (Mbit/s at the receiver, TCP retransmits at the sender) or fails with the
 # reason on stdout. A one-off server per run: a client that
@@ -197,7 +204,7 @@ iperf() {
 	_spid=$!
 	wait_for 10 sh -c "/bin/ip netns exec ns2 netstat -ltn | grep -q ':5201 '" ||
 		{ echo "iperf3 server not listening"; kill $_spid 2>/dev/null; return 1; }
-	_out="$(nsx ns1 timeout $(($1 + 30)) iperf3 -c "$ADDR_B" -t "$1" -O 1 -f m 2>&1)"
+	_out="$(nsx ns1 timeout $(($1 + 30)) iperf3 -c "$ADDR_B" -t "$1" -O 1 -f m $DIR 2>&1)"
 	_rc=$?
 	wait $_spid 2>/dev/null
 	# The whole output goes to the console log, for a closer look.
@@ -219,7 +226,7 @@ else
 	report "UNSUPPORTED: shadow $SHADOW"
 fi
 [ "$VP_SVQ" = 1 ] || report "UNSUPPORTED: passthrough vp_svq not loaded"
-info "A: $BDF_A ($MAC0); modes: $MODES; $ROUNDS rounds of iperf3 -t $SECS -O 1, warmup ${WARMUP}s; $(nproc) CPUs"
+info "A: $BDF_A ($MAC0); modes: $MODES; $ROUNDS rounds of iperf3 -t $SECS -O 1${DIR:+ -R} (data $FLOW), warmup ${WARMUP}s; $(nproc) CPUs"
 
 if [ "$WARMUP" -gt 0 ]; then
 	if why="$(setup_a virtio-pci)" && mb="$(iperf "$WARMUP")"; then

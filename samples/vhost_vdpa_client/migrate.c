@@ -11,8 +11,10 @@
  *                while A streams (see below).
  *   switch       VHOST_VDPA_SUSPEND on A with requests still in flight,
  *                VHOST_GET_VRING_BASE of each ring (each must be the used
- *                index in the client's ring), A's MAC from its config space,
- *                then A is reset, as QEMU stops a source. B is reset,
+ *                index in the client's ring), A's MAC from its config space.
+ *                SWITCH_TX more requests are posted to A's ring and kicked:
+ *                suspended, A must not send them; they are B's to send.
+ *                Then A is reset, as QEMU stops a source. B is reset,
  *                negotiates the same features, is given the same memory and
  *                the same rings with VHOST_SET_VRING_BASE = A's bases, gets
  *                DRIVER_OK, and A's MAC through its CVQ (MAC_ADDR_SET).
@@ -45,7 +47,9 @@
 #define WINDOW		16	/* echo requests unanswered at most */
 #define ECHO_PAYLOAD	56	/* bytes, as ping's default */
 #define WARM_SETTLE	0.5	/* seconds B drains what QEMU queued for it */
-#define PHASE_TIMEOUT	60.0	/* seconds for one device's share */
+#define PHASE_TIMEOUT	40.0	/* seconds for one device's share */
+#define SWITCH_TX	4	/* requests posted to A's ring while suspended */
+#define SWITCH_QUIET	0.1	/* seconds A's used indexes must stand still */
 
 struct echo_stream {
 	struct client *a;
@@ -324,7 +328,7 @@ static int migrate_switch(struct client *a, struct client *b,
 {
 	uint8_t cfgbuf[6], mac[6], status;
 	uint16_t rx_base, tx_base, cvq_base;
-	unsigned int pending;
+	unsigned int pending, i;
 	char m[18];
 	double t0, t1;
 	int ret;
@@ -354,9 +358,26 @@ static int migrate_switch(struct client *a, struct client *b,
 		ret = source_base(a, &a->cvq.vq, "CVQ", &cvq_base);
 	if (ret)
 		return ret;
+	/* posted and kicked on the suspended A: they must stay in the ring */
+	for (i = 0; i < SWITCH_TX; i++) {
+		ret = send_echo(a, st);
+		if (ret)
+			return ret;
+	}
+	t1 = now_sec() + SWITCH_QUIET;
+	while (now_sec() < t1)
+		usleep(10000);
+	if (split_vq_used_idx(&a->tx) != tx_base ||
+	    split_vq_used_idx(&a->rx) != rx_base) {
+		fail("suspended A used buffers: TX used idx %u -> %u, RX used idx %u -> %u\n",
+		     tx_base, split_vq_used_idx(&a->tx), rx_base,
+		     split_vq_used_idx(&a->rx));
+		return EXIT_STATE;
+	}
 	pending = (uint16_t)(a->tx.avail_idx - tx_base);
-	say("TX: %u frame%s posted but not sent at the switch: they stay in the ring for B",
-	    pending, pending == 1 ? "" : "s");
+	say("TX: %u echo requests posted and kicked while suspended, untouched after %.0f ms (used idx %u): %u frame%s for B to send",
+	    SWITCH_TX, SWITCH_QUIET * 1000, tx_base, pending,
+	    pending == 1 ? "" : "s");
 
 	/* the net state QEMU carries: the MAC, from the config space */
 	ret = vdpa_get_config(&a->dev, 0, cfgbuf, sizeof(cfgbuf));
@@ -417,8 +438,8 @@ static int migrate_switch(struct client *a, struct client *b,
 		return ret;
 	say("CVQ MAC_ADDR_SET %s acked OK: A's MAC carried over (%.1f ms after DRIVER_OK)",
 	    m, (now_sec() - t1) * 1000);
-	say("switch done: %.1f ms from A's suspend to B running with A's MAC",
-	    (now_sec() - t0) * 1000);
+	say("switch done: %.1f ms from A's suspend to B running with A's MAC (%.0f ms of it A's quiet check)",
+	    (now_sec() - t0) * 1000, SWITCH_QUIET * 1000);
 	return 0;
 }
 
@@ -498,6 +519,15 @@ int run_migrate(struct client *a, struct client *b)
 	ret = stream_run(b, NULL, &st, total, true);
 	if (ret)
 		goto out;
+	{
+		/* a reply can come in before its request's used entry */
+		double end = now_sec() + 1.0;
+
+		while (b->tx_done < b->tx_sent && now_sec() < end && !ret)
+			ret = poll_calls(b, 20);
+		if (ret)
+			goto out;
+	}
 	say("TX used idx %u -> %u, RX used idx %u -> %u since the switch",
 	    tx_start, split_vq_used_idx(&b->tx), rx_start,
 	    split_vq_used_idx(&b->rx));

@@ -571,9 +571,14 @@ int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
 	return ret;
 }
 
-/* Take a reference on the page behind data-group address @addr. */
+/*
+ * The page behind data-group address @addr, with a reference when @ref.
+ * A kernel client's ring lives until its queues are deleted, after the
+ * reset that ends shadow mode; its pages may be tails of a non-compound
+ * DMA allocation, which take no reference.
+ */
 static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
-			      bool write, struct page **page)
+			      bool write, bool ref, struct page **page)
 {
 	phys_addr_t pa;
 	u64 n;
@@ -586,6 +591,8 @@ static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
 	    !pfn_valid(PHYS_PFN(pa)))
 		return -EFAULT;
 	*page = pfn_to_page(PHYS_PFN(pa));
+	if (!ref)
+		return 0;
 	return try_get_page(*page) ? 0 : -EFAULT;
 }
 
@@ -599,9 +606,9 @@ static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
  * @write: the caller writes there (needs write permission)
  * @map: filled; release with vp_svq_as_kunmap()
  *
- * The map holds a reference on every page behind the range: a client that
- * unmaps the memory meanwhile cannot make the driver touch freed pages.
- * May sleep.
+ * For a client that maps its memory, the map holds a reference on every
+ * page behind the range: a client that unmaps the memory meanwhile cannot
+ * make the driver touch freed pages. May sleep.
  *
  * Return: 0; -EFAULT when part of the range is not mapped (or not memory),
  * -EPERM without the permission, -ENOMEM.
@@ -619,11 +626,12 @@ int vp_svq_as_kmap_data(struct vp_svq_dev *dev, u64 addr, size_t len,
 	map->pages = kcalloc(n, sizeof(*map->pages), GFP_KERNEL);
 	if (!map->pages)
 		return -ENOMEM;
+	map->refs = !vp_svq_as_identity(dev);
 	mutex_lock(&dev->as_lock);
 	for (i = 0; i < n; i++) {
 		a = max(addr, first + ((u64)i << PAGE_SHIFT));
 		page_end = min(end, first + ((u64)(i + 1) << PAGE_SHIFT));
-		ret = vp_svq_as_get_page(dev, a, page_end - a, write,
+		ret = vp_svq_as_get_page(dev, a, page_end - a, write, map->refs,
 					 &map->pages[i]);
 		if (ret)
 			break;
@@ -656,7 +664,7 @@ void vp_svq_as_kunmap(struct vp_svq_kmap *map)
 
 	if (map->va)
 		vunmap((void *)((unsigned long)map->va & PAGE_MASK));
-	for (i = 0; i < map->npages; i++)
+	for (i = 0; map->refs && i < map->npages; i++)
 		put_page(map->pages[i]);
 	kfree(map->pages);
 	memset(map, 0, sizeof(*map));

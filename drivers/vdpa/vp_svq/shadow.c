@@ -135,15 +135,18 @@ static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 	for (;;) {
 		avail = vp_svq_v16(READ_ONCE(sh->client.avail->idx));
 		if ((u16)(avail - sh->used_idx) > num) {
-			vp_svq_shadow_break(dev, idx, "the client's avail index is more than a ring ahead");
+			vp_svq_shadow_break(dev, idx,
+					    "the client's avail index is more than a ring ahead");
 			break;
 		}
-		/* Entries are read after the index that published them. */
+		/* Pairs with the client's barrier before it wrote the index. */
 		virt_rmb();
 		while (sh->last_avail != avail) {
-			head = vp_svq_v16(READ_ONCE(sh->client.avail->ring[sh->last_avail & (num - 1)]));
+			head = sh->last_avail & (num - 1);
+			head = vp_svq_v16(READ_ONCE(sh->client.avail->ring[head]));
 			if (!vp_svq_shadow_copy_chain(sh, head)) {
-				vp_svq_shadow_break(dev, idx, "the client offered an invalid descriptor chain");
+				vp_svq_shadow_break(dev, idx,
+						    "the client offered an invalid descriptor chain");
 				return added;
 			}
 			sh->ring.avail->ring[sh->avail_idx & (num - 1)] =
@@ -154,8 +157,12 @@ static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 		}
 		if (!vp_svq_shadow_event_idx(dev))
 			break;
-		/* Ask for the next kick, then look again for a late entry. */
+		/*
+		 * Ask for the next kick, then look again: the client may have
+		 * added an entry after it read the old avail event.
+		 */
 		vring_avail_event(&sh->client) = vp_svq_c16(sh->last_avail);
+		/* The event is out before the index is read again. */
 		virt_mb();
 		if (vp_svq_v16(READ_ONCE(sh->client.avail->idx)) == avail)
 			break;
@@ -174,6 +181,7 @@ static void vp_svq_shadow_kick_device(struct vp_svq_dev *dev, u16 idx,
 	/* The device sees the entries before the index that publishes them. */
 	virt_wmb();
 	sh->ring.avail->idx = vp_svq_c16(new);
+	/* The index is out before the device's wish for a kick is read. */
 	virt_mb();
 	if (vp_svq_shadow_event_idx(dev))
 		kick = vring_need_event(vp_svq_v16(vring_avail_event(&sh->ring)),
@@ -200,7 +208,7 @@ void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx)
 	u16 added;
 
 	spin_lock_irqsave(&sh->lock, flags);
-	if (sh->why != VP_SVQ_SHADOW_NONE && !sh->broken && !sh->paused) {
+	if (sh->why != VP_SVQ_SHADOW_NONE && !sh->broken) {
 		added = vp_svq_shadow_forward_avail(dev, idx);
 		if (added) {
 			sh->avail += added;
@@ -218,32 +226,37 @@ static bool vp_svq_shadow_forward_used(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_shadow *sh = &dev->vqs[idx].shadow;
 	unsigned int num = sh->client.num;
-	u16 used, old = sh->used_idx, n = 0;
+	u16 used, old = sh->used_idx, n = 0, event;
+	struct vring_used_elem *from, *to;
 
 	lockdep_assert_held(&sh->lock);
 	for (;;) {
 		used = vp_svq_v16(READ_ONCE(sh->ring.used->idx));
-		if ((u16)(used - sh->last_used) > (u16)(sh->avail_idx - sh->last_used)) {
-			vp_svq_shadow_break(dev, idx, "the device used more buffers than it was given");
-			return false;
+		if ((u16)(used - sh->last_used) >
+		    (u16)(sh->avail_idx - sh->last_used)) {
+			vp_svq_shadow_break(dev, idx,
+					    "the device used more buffers than it was given");
+			break;
 		}
+		/* Pairs with the device's barrier before it wrote the index. */
 		virt_rmb();
 		while (sh->last_used != used) {
-			struct vring_used_elem *e =
-				&sh->ring.used->ring[sh->last_used & (num - 1)];
-
-			sh->client.used->ring[sh->used_idx & (num - 1)].id =
-				READ_ONCE(e->id);
-			sh->client.used->ring[sh->used_idx & (num - 1)].len =
-				READ_ONCE(e->len);
+			from = &sh->ring.used->ring[sh->last_used & (num - 1)];
+			to = &sh->client.used->ring[sh->used_idx & (num - 1)];
+			to->id = READ_ONCE(from->id);
+			to->len = READ_ONCE(from->len);
 			sh->last_used++;
 			sh->used_idx++;
 			n++;
 		}
 		if (!vp_svq_shadow_event_idx(dev))
 			break;
-		/* Ask for the next interrupt, then look again. */
+		/*
+		 * Ask for the next interrupt, then look again: the device may
+		 * have used a buffer after it read the old used event.
+		 */
 		vring_used_event(&sh->ring) = vp_svq_c16(sh->last_used);
+		/* The event is out before the index is read again. */
 		virt_mb();
 		if (vp_svq_v16(READ_ONCE(sh->ring.used->idx)) == used)
 			break;
@@ -254,10 +267,12 @@ static bool vp_svq_shadow_forward_used(struct vp_svq_dev *dev, u16 idx)
 	/* The client sees the entries before the index that publishes them. */
 	virt_wmb();
 	sh->client.used->idx = vp_svq_c16(sh->used_idx);
+	/* The index is out before the client's wish for a callback is read. */
 	virt_mb();
-	if (vp_svq_shadow_event_idx(dev))
-		return vring_need_event(vp_svq_v16(READ_ONCE(vring_used_event(&sh->client))),
-					sh->used_idx, old);
+	if (vp_svq_shadow_event_idx(dev)) {
+		event = vp_svq_v16(READ_ONCE(vring_used_event(&sh->client)));
+		return vring_need_event(event, sh->used_idx, old);
+	}
 	return !(vp_svq_v16(READ_ONCE(sh->client.avail->flags)) &
 		 VRING_AVAIL_F_NO_INTERRUPT);
 }
@@ -282,20 +297,6 @@ bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq)
 		notify = vp_svq_shadow_forward_used(dev, vq - dev->vqs);
 	spin_unlock_irqrestore(&sh->lock, flags);
 	return notify;
-}
-
-/**
- * vp_svq_shadow_pause() - stop or restart forwarding the client's kicks
- * @vq: the queue
- * @pause: stop (suspend) or restart
- */
-void vp_svq_shadow_pause(struct vp_svq_vq *vq, bool pause)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&vq->shadow.lock, flags);
-	vq->shadow.paused = pause;
-	spin_unlock_irqrestore(&vq->shadow.lock, flags);
 }
 
 /**
@@ -446,7 +447,6 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	sh->avail = 0;
 	sh->used = 0;
 	sh->broken = false;
-	sh->paused = false;
 	/* Every kick is wanted: nothing in the client's used ring says else. */
 	sh->client.used->flags = 0;
 	if (vp_svq_shadow_event_idx(dev))
@@ -506,6 +506,49 @@ void vp_svq_shadow_stop(struct vp_svq_dev *dev, u16 idx)
 	/* No kick or interrupt uses the rings once the lock was dropped. */
 	vp_svq_as_ring_free(dev, &sh->dring);
 	vp_svq_shadow_unmap_client(sh);
+}
+
+/**
+ * vp_svq_shadow_stop_all() - every queue back to passthrough, none stopped
+ * @dev: the vDPA device, reset
+ */
+void vp_svq_shadow_stop_all(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vp_svq_shadow_stop(dev, idx);
+		dev->vqs[idx].stopped = false;
+	}
+}
+
+/**
+ * vp_svq_shadow_kick_all() - forward what the client offered before the
+ *	shadowed queues started (a restored ring's buffers)
+ * @dev: the vDPA device, at DRIVER_OK
+ */
+void vp_svq_shadow_kick_all(struct vp_svq_dev *dev)
+{
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if (vp_svq_shadow_active(&dev->vqs[idx]))
+			vp_svq_shadow_kick(dev, idx);
+}
+
+/**
+ * vp_svq_shadow_possible() - may data queues of @dev ever run shadowed?
+ * @dev: the vDPA device
+ *
+ * Without the device-state capability a queue is shadowed when restored at
+ * a non-initial index or resumed after a suspend by resets; with
+ * force_shadow always.
+ *
+ * Return: true when doorbells and irq bypass must not be handed out.
+ */
+bool vp_svq_shadow_possible(struct vp_svq_dev *dev)
+{
+	return !dev->parent->state || vp_svq_shadow_forced();
 }
 
 /**

@@ -11,20 +11,18 @@
  * Suspend uses SUSPEND when the device has it, else stops each queue
  * through the capability. Exact ring state needs the capability.
  *
- * A plain device (neither facility) with VIRTIO_F_RING_RESET, split rings:
- * suspend stops taking the client's kicks, gives transmit buffers in
- * flight a bounded time to complete, and resets the data queues. A reset
- * queue stands at the client's used index: buffers the device took but
- * did not use are offered again. Resume, or a state set at a non-initial
- * index, continues in ring shadow mode (shadow.c), since the device itself
- * can only start a queue at index 0. Reading the state of a running queue
- * stops it the same way, so that the state stays true (QEMU 7.2 reads the
- * data queues' state before it resets the device). A plain device without
- * RING_RESET cannot be suspended (-EOPNOTSUPP).
- *
- * While suspended, interrupts the device may still raise for work it
- * finished before it stopped are held, and delivered at resume together
- * with any config change: the client sees none while suspended.
+ * A plain device (neither facility), split rings: suspend stops taking
+ * the client's kicks, gives transmit buffers in flight a bounded time to
+ * complete, and resets the data queues (VIRTIO_F_RING_RESET, negotiated by
+ * the driver for itself) or, without it, the whole device. A reset queue
+ * stands at the client's used index: buffers the device took but did not
+ * use are offered again. Resume, or a state set at a non-initial index,
+ * continues in ring shadow mode (shadow.c), since the device itself can
+ * only start a queue at index 0; after a device reset, resume starts the
+ * device again as at DRIVER_OK and replays the net state through its CVQ.
+ * With RING_RESET, reading the state of a running queue stops it the same
+ * way, so that the state stays true (QEMU 7.2 reads the data queues' state
+ * before it resets the device).
  */
 
 #include <linux/iopoll.h>
@@ -73,7 +71,7 @@ void vp_svq_state_probe(struct vp_svq_parent *parent)
 		 suspend ? "yes" : "no", st ? "yes" : "no",
 		 ring_reset ? "yes" : "no",
 		 suspend ? "by status bit" : st ? "by stopping each queue" :
-		 ring_reset ? "by resetting each queue" : "not supported",
+		 ring_reset ? "by resetting each queue" : "by resetting the device",
 		 st ? "read and written by the device" :
 		      "from the client's ring, restored in shadow mode");
 }
@@ -94,7 +92,7 @@ ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf)
 	return sysfs_emit(buf, "suspend=%s vq_state=%s enable_after_driver_ok=%s\n",
 			  suspend ? "status-bit" :
 			  parent->state ? "queue-stop" :
-			  ring_reset ? "queue-reset" : "none",
+			  ring_reset ? "queue-reset" : "device-reset",
 			  parent->state ? "capability" : "client-ring",
 			  ring_reset ? "ring-reset" : "no");
 }
@@ -106,11 +104,10 @@ static bool vp_svq_state_by_facilities(struct vp_svq_dev *dev)
 	       dev->parent->state;
 }
 
-/* A plain device whose data queues can be reset one by one. */
-static bool vp_svq_state_by_queue_reset(struct vp_svq_dev *dev)
+/* A plain device with split rings: stopped by resets, resumed in shadow. */
+static bool vp_svq_state_plain(struct vp_svq_dev *dev)
 {
 	return !vp_svq_state_by_facilities(dev) &&
-	       (dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET)) &&
 	       !(dev->hw_features & BIT_ULL(VIRTIO_F_RING_PACKED));
 }
 
@@ -118,13 +115,12 @@ static bool vp_svq_state_by_queue_reset(struct vp_svq_dev *dev)
  * vp_svq_state_can_suspend() - can @dev be suspended?
  * @dev: the vDPA device
  *
- * Return: true with SUSPEND negotiated, the device-state capability, or
- * RING_RESET negotiated for split rings.
+ * Return: true with SUSPEND negotiated or the device-state capability,
+ * and for split rings on any device.
  */
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev)
 {
-	return vp_svq_state_by_facilities(dev) ||
-	       vp_svq_state_by_queue_reset(dev);
+	return vp_svq_state_by_facilities(dev) || vp_svq_state_plain(dev);
 }
 
 static u16 vp_svq_state_queue_status(struct vp_svq_parent *parent, u16 qid)
@@ -333,16 +329,12 @@ static void vp_svq_state_stop_kicks(struct vp_svq_dev *dev, u16 idx)
 	vp_iowrite16(idx, dev->parent->notify[idx].addr);
 }
 
-/* Reset stopping queue @idx; it stands at the client's used index. */
-static int vp_svq_state_reset_queue(struct vp_svq_dev *dev, u16 idx)
+/* Stopped queue @idx, reset, stands at the client's used index. */
+static int vp_svq_state_keep_position(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_vq *vq = &dev->vqs[idx];
 	int ret;
 
-	vq->stopping = false;
-	ret = vp_svq_hw_queue_reset(dev->parent, idx);
-	if (ret)
-		return ret;
 	if (vp_svq_shadow_active(vq)) {
 		vq->base = vp_svq_shadow_position(vq);
 		vp_svq_shadow_stop(dev, idx);
@@ -357,13 +349,72 @@ static int vp_svq_state_reset_queue(struct vp_svq_dev *dev, u16 idx)
 }
 
 /*
+ * Can the driver read where data queue @only (or every running data queue,
+ * @only == U16_MAX) stands? Checked before anything is stopped, so that a
+ * client whose rings the driver cannot reach loses nothing.
+ */
+static int vp_svq_state_check_rings(struct vp_svq_dev *dev, u16 only)
+{
+	u16 idx, val;
+	int ret;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		if ((only != U16_MAX && idx != only) ||
+		    !vp_svq_vq_in_hw(dev, idx) || dev->vqs[idx].stopped)
+			continue;
+		ret = vp_svq_state_ring_idx(dev, idx, true, &val);
+		if (!ret)
+			ret = vp_svq_state_ring_idx(dev, idx, false, &val);
+		if (ret) {
+			dev_info_ratelimited(dev->parent->dev,
+					     "%s: vq %u: the client's ring is not mapped where the driver can read it (%d): cannot stop the queue\n",
+					     dev_name(&dev->vdpa.dev), idx, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static bool vp_svq_state_ring_reset(struct vp_svq_dev *dev)
+{
+	return dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET);
+}
+
+/*
+ * Without RING_RESET: reset the whole device, and bring it back to
+ * FEATURES_OK with the same features, so that only DRIVER_OK is missing.
+ */
+static int vp_svq_state_reset_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	int ret;
+
+	ret = vp_svq_hw_reset(dev->parent);
+	if (ret)
+		return ret;
+	vp_modern_set_status(mdev, status);
+	vp_modern_set_features(mdev, dev->hw_features);
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		dev_err(dev->parent->dev,
+			"%s: device refused its features again after a reset\n",
+			dev_name(&dev->vdpa.dev));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
  * Stop data queue @only, or every data queue running in the device
  * (@only == U16_MAX), on a plain device: kicks first, then a bounded drain
- * of transmit buffers, then queue resets. Stopped queues keep their
- * position in &vp_svq_vq.base.
+ * of transmit buffers, then queue resets (with RING_RESET; @only must be
+ * U16_MAX without) or a device reset. Stopped queues keep their position
+ * in &vp_svq_vq.base.
  */
 static int vp_svq_state_stop_plain(struct vp_svq_dev *dev, u16 only)
 {
+	bool by_queue = vp_svq_state_ring_reset(dev);
 	int ret = 0;
 	u16 idx;
 
@@ -372,12 +423,16 @@ static int vp_svq_state_stop_plain(struct vp_svq_dev *dev, u16 only)
 		    vp_svq_vq_in_hw(dev, idx) && !dev->vqs[idx].stopped)
 			vp_svq_state_stop_kicks(dev, idx);
 	vp_svq_state_drain_tx(dev);
+	if (!by_queue)
+		ret = vp_svq_state_reset_device(dev);
 	for (idx = 0; idx < dev->nvqs; idx++) {
 		if (!dev->vqs[idx].stopping)
 			continue;
-		if (!ret)
-			ret = vp_svq_state_reset_queue(dev, idx);
 		dev->vqs[idx].stopping = false;
+		if (!ret && by_queue)
+			ret = vp_svq_hw_queue_reset(dev->parent, idx);
+		if (!ret)
+			ret = vp_svq_state_keep_position(dev, idx);
 	}
 	return ret;
 }
@@ -386,19 +441,27 @@ static int vp_svq_state_stop_plain(struct vp_svq_dev *dev, u16 only)
 static int vp_svq_state_restart_plain(struct vp_svq_dev *dev)
 {
 	struct vp_svq_vq *vq;
-	int ret;
+	int ret = 0;
 	u16 idx;
 
-	for (idx = 0; idx < dev->nvqs; idx++) {
+	for (idx = 0; idx < dev->nvqs && !ret; idx++) {
 		vq = &dev->vqs[idx];
 		if (!vq->stopped)
 			continue;
 		ret = vp_svq_shadow_start(dev, idx, vq->base,
 					  VP_SVQ_SHADOW_RESUMED);
-		if (!ret)
+		if (!ret && vp_svq_state_ring_reset(dev))
 			ret = vp_svq_vq_start_late(dev, idx);
-		if (ret)
-			return ret;
+	}
+	/* Without RING_RESET the device starts again as at DRIVER_OK. */
+	if (!ret && !vp_svq_state_ring_reset(dev))
+		ret = vp_svq_restart_device(dev);
+	if (ret)
+		return ret;
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vq = &dev->vqs[idx];
+		if (!vq->stopped)
+			continue;
 		WRITE_ONCE(vq->stopped, false);
 		/* What the client offered while the queue was stopped. */
 		vp_svq_shadow_kick(dev, idx);
@@ -423,13 +486,42 @@ int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
 
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND))
 		return 0;
-	if (dev->queues_reset) {
-		ret = vp_svq_state_stop_plain(dev, qid);
-		return ret ? vp_svq_state_failed(dev, ret) : 0;
-	}
 	vp_svq_state_stop_queue(dev, qid);
 	ret = vp_svq_state_wait_stopped(dev, qid);
 	return ret ? vp_svq_state_failed(dev, ret) : 0;
+}
+
+/**
+ * vp_svq_state_park_queue() - a queue enabled while suspended by resets
+ * @dev: the vDPA device, suspended by queue resets
+ * @qid: the data queue being enabled
+ *
+ * The queue does not run in the device: it is marked stopped at the state
+ * set, else at the client's used index, and resume starts it in shadow
+ * mode with the others.
+ *
+ * Return: 0, or -EFAULT/-EPERM when the client's ring cannot be read.
+ */
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_vq *vq = &dev->vqs[qid];
+	u16 base;
+	int ret;
+
+	if (vq->state_set) {
+		base = vq->state.split.avail_index;
+	} else {
+		ret = vp_svq_state_ring_idx(dev, qid, true, &base);
+		if (ret) {
+			dev_err(dev->parent->dev,
+				"%s: vq %u: cannot read the client's used index: %d\n",
+				dev_name(&dev->vdpa.dev), qid, ret);
+			return ret;
+		}
+	}
+	vq->base = base;
+	WRITE_ONCE(vq->stopped, true);
+	return 0;
 }
 
 /**
@@ -441,9 +533,10 @@ int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
  * state reads exactly. The shadow CVQ stops at a request boundary.
  *
  * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
- * a device without SUSPEND, device-state capability and RING_RESET (or
- * with packed rings and RING_RESET only); -ETIMEDOUT or -EIO when the
- * device does not comply, with status FAILED.
+ * packed rings on a device without SUSPEND and device-state capability;
+ * -EFAULT or -EPERM, with nothing stopped, when the driver cannot read the
+ * client's rings of such a device; -ETIMEDOUT or -EIO when the device does
+ * not comply, with status FAILED.
  */
 int vp_svq_suspend(struct vdpa_device *vdpa)
 {
@@ -455,9 +548,14 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
 		return 0;
 	if (!vp_svq_state_can_suspend(dev)) {
 		dev_info_ratelimited(dev->parent->dev,
-				     "%s: suspend: the device has neither SUSPEND, nor a device-state capability, nor RING_RESET for split rings\n",
+				     "%s: suspend: the device has neither SUSPEND nor a device-state capability, and packed rings cannot be shadowed\n",
 				     dev_name(&vdpa->dev));
 		return -EOPNOTSUPP;
+	}
+	if (!vp_svq_state_by_facilities(dev)) {
+		ret = vp_svq_state_check_rings(dev, U16_MAX);
+		if (ret)
+			return ret;
 	}
 
 	vp_svq_irq_hold(dev, true);
@@ -481,7 +579,9 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
  *
  * Continues exactly where suspend stopped, from ring state written while
  * suspended if any; then delivers the interrupts and config change held.
- * Queues of a plain device continue in shadow mode.
+ * Queues of a plain device continue in shadow mode; so do queues stopped
+ * because their state was read while the device ran, also when the device
+ * was not suspended.
  *
  * Return: 0, or -errno with status FAILED.
  */
@@ -491,8 +591,12 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	int ret = 0;
 	u16 idx;
 
-	if (!dev->suspended)
-		return 0;
+	if (!dev->suspended) {
+		/* Only queues stopped by a state read (RING_RESET) wait. */
+		ret = vp_svq_driver_ok(dev) && vp_svq_state_ring_reset(dev) ?
+		      vp_svq_state_restart_plain(dev) : 0;
+		return ret ? vp_svq_state_failed(dev, ret) : 0;
+	}
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) {
 		ret = vp_svq_state_resume_device(dev);
 	} else if (dev->queues_reset) {
@@ -701,7 +805,10 @@ int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 		return 0;
 	}
 	if (!vq->stopped && vp_svq_vq_in_hw(dev, idx) &&
-	    vp_svq_state_by_queue_reset(dev)) {
+	    vp_svq_state_plain(dev) && vp_svq_state_ring_reset(dev)) {
+		ret = vp_svq_state_check_rings(dev, idx);
+		if (ret)
+			return ret;
 		ret = vp_svq_state_stop_plain(dev, idx);
 		if (ret)
 			return vp_svq_state_failed(dev, ret);

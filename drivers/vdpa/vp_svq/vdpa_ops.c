@@ -137,7 +137,6 @@ static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
-
 static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
@@ -157,6 +156,12 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 	}
 	if (vp_svq_driver_ok(dev) && ready &&
 	    (dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET))) {
+		/* Suspended by resets, it starts at resume with the others. */
+		if (dev->suspended && dev->queues_reset) {
+			if (!vp_svq_state_park_queue(dev, idx))
+				vq->ready = true;
+			return;
+		}
 		/* With queue reset a queue may be enabled while the device runs. */
 		if (vp_svq_vq_start_late(dev, idx))
 			return;
@@ -191,22 +196,26 @@ vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
 
 	/*
 	 * The kicks of the CVQ and of a shadowed queue must reach the driver,
-	 * not the device.
+	 * not the device. vhost-vdpa checks the area at mmap time but maps it
+	 * at the first fault, maybe after the queue entered shadow mode: on a
+	 * device whose queues may be shadowed no doorbell is handed out.
 	 */
-	if (vp_svq_is_cvq(dev, idx) || vp_svq_shadow_active(&dev->vqs[idx]) ||
-	    vp_svq_shadow_forced())
+	if (vp_svq_is_cvq(dev, idx) || vp_svq_shadow_possible(dev))
 		return area;
 	area.addr = parent->notify[idx].pa;
 	area.size = parent->notify_size;
 	return area;
 }
 
-/* A shadowed queue's interrupts must reach the driver: no irq bypass. */
+/*
+ * A shadowed queue's interrupts must reach the driver: no irq bypass on a
+ * device whose queues may be shadowed (also later, at resume).
+ */
 static int vp_svq_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 
-	if (vp_svq_shadow_active(&dev->vqs[idx]) || vp_svq_shadow_forced())
+	if (vp_svq_shadow_possible(dev))
 		return -EINVAL;
 	return vp_svq_irq_of_vq(dev, idx);
 }
@@ -397,6 +406,9 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 		return -EBUSY;
 	}
 	vp_modern_set_queue_enable(mdev, idx, true);
+	/* A restored ring may hold buffers offered before it started. */
+	if (vp_svq_shadow_active(vq))
+		vp_svq_shadow_kick(dev, idx);
 	return 0;
 }
 
@@ -446,6 +458,44 @@ static int vp_svq_start_cvq(struct vp_svq_dev *dev)
 	return vp_svq_cvq_start(dev);
 }
 
+/**
+ * vp_svq_restart_device() - start a device that the driver reset while
+ *	the client kept DRIVER_OK (suspend of a plain device without
+ *	RING_RESET)
+ * @dev: the vDPA device; the device at FEATURES_OK with its features, the
+ *	queues that resume already in shadow mode
+ *
+ * As at DRIVER_OK: queues, the device's CVQ and vectors are set up again,
+ * then the net state is replayed through the device's CVQ. A config
+ * change is signalled at resume.
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_restart_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	unsigned long flags;
+	int ret;
+
+	vp_svq_hwcvq_stop(dev);
+	vp_svq_irq_teardown(dev);
+	ret = vp_svq_start(dev);
+	if (ret)
+		return ret;
+	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
+				   VIRTIO_CONFIG_S_DRIVER_OK);
+	/*
+	 * A config change while the device was reset had no vector to raise:
+	 * tell the client at resume, it reads the config again anyway.
+	 */
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	dev->config_pending = true;
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+	if (!(dev->hw_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	return vp_svq_cvq_replay(dev);
+}
+
 static int vp_svq_reset(struct vdpa_device *vdpa)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
@@ -461,10 +511,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	ret = vp_svq_hw_reset(dev->parent);
 	if (running)
 		vp_svq_state_save_after_reset(dev);
-	for (i = 0; i < dev->nvqs; i++) {
-		vp_svq_shadow_stop(dev, i);
-		dev->vqs[i].stopped = false;
-	}
+	vp_svq_shadow_stop_all(dev);
 	dev->suspended = false;
 	dev->queues_reset = false;
 	vp_svq_hwcvq_stop(dev);
@@ -526,6 +573,7 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		goto failed;
 	}
 	vp_modern_set_status(mdev, status);
+	vp_svq_shadow_kick_all(dev);
 	vp_svq_state_forget(dev);
 	if (!vp_svq_start_cvq(dev))
 		return;

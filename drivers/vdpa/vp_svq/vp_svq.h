@@ -126,13 +126,15 @@ struct vp_svq_parent {
 /**
  * struct vp_svq_kmap - client memory mapped into the kernel
  * @va: kernel address of the first byte asked for
- * @pages: the pages behind it, each with a reference the map holds
+ * @pages: the pages behind it
  * @npages: entries in @pages
+ * @refs: the map holds a reference on each page
  */
 struct vp_svq_kmap {
 	void *va;
 	struct page **pages;
 	unsigned int npages;
+	bool refs;
 };
 
 /**
@@ -164,7 +166,6 @@ enum vp_svq_shadow_why {
  * @why: why the queue is shadowed; VP_SVQ_SHADOW_NONE when it is not
  * @broken: the client's or the device's ring broke the rules: nothing is
  *	forwarded until the next reset
- * @paused: kicks are not forwarded (suspend)
  * @client: the client's ring, mapped (desc, avail, used areas)
  * @cmap: the three mappings behind @client
  * @ring: the ring the device runs, in @dring
@@ -180,7 +181,6 @@ struct vp_svq_shadow {
 	spinlock_t lock; /* protects the fields below */
 	enum vp_svq_shadow_why why;
 	bool broken;
-	bool paused;
 	struct vring client;
 	struct vp_svq_kmap cmap[3];
 	struct vring ring;
@@ -453,6 +453,7 @@ bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_driver_ok(struct vp_svq_dev *dev);
 int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);
 int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx);
+int vp_svq_restart_device(struct vp_svq_dev *dev);
 
 /* as.c */
 int vp_svq_as_init(struct vp_svq_dev *dev);
@@ -499,6 +500,7 @@ void vp_svq_state_probe(struct vp_svq_parent *parent);
 ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf);
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
 int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid);
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
 			const struct vdpa_vq_state *state);
 void vp_svq_state_save_before_reset(struct vp_svq_dev *dev);
@@ -521,7 +523,9 @@ bool vp_svq_shadow_active(struct vp_svq_vq *vq);
 bool vp_svq_shadow_forced(void);
 void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq);
-void vp_svq_shadow_pause(struct vp_svq_vq *vq, bool pause);
+void vp_svq_shadow_stop_all(struct vp_svq_dev *dev);
+void vp_svq_shadow_kick_all(struct vp_svq_dev *dev);
+bool vp_svq_shadow_possible(struct vp_svq_dev *dev);
 bool vp_svq_shadow_drained(struct vp_svq_vq *vq);
 u16 vp_svq_shadow_position(struct vp_svq_vq *vq);
 void vp_svq_shadow_addrs(struct vp_svq_vq *vq, u64 *desc, u64 *driver,

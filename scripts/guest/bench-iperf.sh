@@ -182,17 +182,18 @@ features() {
 		"/tmp/features.$1" 2>/dev/null
 }
 
-# shadow_avail: the shadow_avail counter of A's TX queue (qidx 1), or "".
+# shadow_avail: the shadow_avail counter of the queue of A that carries the
+# data (qidx $DATA_Q), or "".
 shadow_avail() {
-	timeout $T vdpa dev vstats show vdpa0 qidx 1 2>/dev/null | oneline |
+	timeout $T vdpa dev vstats show vdpa0 qidx "$DATA_Q" 2>/dev/null | oneline |
 		sed -n 's/.* shadow_avail \([0-9]*\).*/\1/p'
 }
 
 # The direction of the data: A sends (A's TX queue carries it) or, with
 # REVERSE=1, receives (its RX queue does).
-DIR="" FLOW="A to B"
+DIR="" FLOW="A to B" DATA_Q=1
 if [ "$REVERSE" = 1 ]; then
-	DIR=-R FLOW="B to A"
+	DIR=-R FLOW="B to A" DATA_Q=0
 fi
 
 # iperf SECS: one iperf3 run from ns1 to ns2; prints "MBITS retransmits N"
@@ -251,14 +252,14 @@ while [ "$r" -le "$ROUNDS" ]; do
 		fi
 		if [ "$m" = shadow ]; then
 			sa1="$(shadow_avail)"
-			st="$(timeout $T vdpa dev vstats show vdpa0 qidx 1 2>&1 | oneline)"
+			st="$(timeout $T vdpa dev vstats show vdpa0 qidx "$DATA_Q" 2>&1 | oneline)"
 			# The figure counts only if the shadow ring relayed the traffic.
 			if ! echo "$st" | grep -Eq ' shadow 1( |$)' || [ -z "$sa0" ] || [ -z "$sa1" ] ||
 				[ "$sa1" -le "$sa0" ]; then
 				report "RUN: $r $m none not shadowed: shadow_avail '$sa0' -> '$sa1'; vstats: $st"
 				continue
 			fi
-			[ "$r" = 1 ] && info "shadow: vp_svq_queues: $(queues_file); qidx 1 shadow_avail $sa0 -> $sa1"
+			[ "$r" = 1 ] && info "shadow: vp_svq_queues: $(queues_file); qidx $DATA_Q shadow_avail $sa0 -> $sa1"
 		fi
 		[ "$r" = 1 ] && [ "$m" = passthrough ] && info "passthrough: vp_svq_queues: $(queues_file)"
 		[ "$r" = 1 ] && info "$m: virtio_net negotiated feature bits $(features "$m")"

@@ -7,8 +7,8 @@
 # to network namespace ns1 (10.9.0.1), function B to ns2 (10.9.0.2), where
 # virtio-pci and virtio_net always drive it and an iperf3 server listens;
 # the addresses sit on VLAN 9 over each function (see to_ns).
-# The iperf3 client in ns1 sends to it while A runs in one of three modes,
-# alternated round by round:
+# The iperf3 client in ns1 sends to it (REVERSE=1: receives from it) while
+# A runs in one of three modes, alternated round by round:
 #
 #   virtio-pci    A driven by virtio-pci + virtio_net directly
 #   passthrough   A bound to vp_svq, vDPA device on virtio_vdpa + virtio_net,
@@ -196,10 +196,10 @@ if [ "$REVERSE" = 1 ]; then
 	DIR=-R FLOW="B to A" DATA_Q=0
 fi
 
-# iperf SECS: one iperf3 run from ns1 to ns2; prints "MBITS retransmits N"
-# (Mbit/s at the receiver, TCP retransmits at the sender) or fails with the
-# reason on stdout. A one-off server per run: a client that
-# died cannot leave the next run a stuck server.
+# iperf SECS: one iperf3 run between ns1 and ns2; prints "MBITS retransmits
+# N" (Mbit/s at the receiver, TCP retransmits at the sender) or fails with
+# the reason on stdout. A one-off server per run: a client that died cannot
+# leave the next run a stuck server.
 iperf() {
 	nsx ns2 timeout $(($1 + 40)) iperf3 -s -1 -B "$ADDR_B" >/tmp/iperf3-server.log 2>&1 &
 	_spid=$!

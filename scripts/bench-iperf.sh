@@ -22,6 +22,7 @@
 #   BENCH_SECS     seconds per run, iperf3 -t (default 5; plus 1 s omitted)
 #   BENCH_WARMUP   seconds of an uncounted virtio-pci run first (default 3)
 #   BENCH_REVERSE  1: iperf3 -R, B sends and A receives (default 0: A sends)
+#   BENCH_IPERF_TIMEOUT  seconds for the whole guest (default from the above)
 #   VP_QEMU_MEM    guest memory (lib.sh; default 1G)
 set -euo pipefail
 

@@ -265,6 +265,11 @@ set_bases() {
 		printf 'vq%s=%s ' "$_i" "$(trace_num "$1" vhost_vdpa_set_vring_base "$_i")"
 	done
 }
+# drv_queues BDF: the driver's view of its queues, if it has the file.
+drv_queues() {
+	[ -r "/sys/bus/pci/devices/$1/vp_svq_queues" ] &&
+		echo "; vp_svq_queues: $(oneline <"/sys/bus/pci/devices/$1/vp_svq_queues")"
+}
 # base_ok "vq0=A vq1=B " LAST0/USED0 LAST1/USED1: each base is the ring's
 # last_avail or used index.
 base_ok() {
@@ -376,9 +381,9 @@ scenario_plain() {
 	# A base the device refused is traced all the same: the pings decide.
 	b="$(set_bases "$src")"
 	if [ $ok = 1 ] && base_ok "$b" "$i0" "$i1" && [ "${i0%/*}${i1%/*}" != 00 ]; then
-		pass "$tag: after cont the device's rings restart at the saved indices (SET_VRING_BASE $b; QEMU's last_avail/used at stop: vq0 $i0, vq1 $i1)"
+		pass "$tag: after cont the device's rings restart at the saved indices (SET_VRING_BASE $b; QEMU's last_avail/used at stop: vq0 $i0, vq1 $i1$(drv_queues "$BDF0"))"
 	else
-		fail "$tag: device rings at the saved indices after cont" "SET_VRING_BASE $b; QEMU's last_avail/used at stop: vq0 $i0, vq1 $i1; QEMU since cont: $(qemu_msgs "$src" | tail -n +$((m + 1)) | oneline)"
+		fail "$tag: device rings at the saved indices after cont" "SET_VRING_BASE $b; QEMU's last_avail/used at stop: vq0 $i0, vq1 $i1$(drv_queues "$BDF0"); QEMU since cont: $(qemu_msgs "$src" | tail -n +$((m + 1)) | oneline)"
 	fi
 	queues_info vdpa0 "$BDF0" | while read -r l; do info "$tag: after cont: $l"; done
 	# Stopped again, if QEMU got the device running again at all.
@@ -454,9 +459,9 @@ scenario_migrate() {
 		# QEMU sets each ring's last_avail index, or its used index when
 		# it hands in-flight buffers back to the guest (vhost-vdpa does).
 		if [ $ok = 1 ] && base_ok "$b" "$d0" "$d1"; then
-			pass "$tag: the destination device's rings start at the migrated indices (SET_VRING_BASE $b)"
+			pass "$tag: the destination device's rings start at the migrated indices (SET_VRING_BASE $b; migrated last_avail/used vq0 $d0, vq1 $d1$(drv_queues "$BDF1"))"
 		else
-			fail "$tag: the destination device's rings at the migrated indices" "SET_VRING_BASE $b, migrated last_avail/used vq0 $d0, vq1 $d1; destination QEMU: $(qemu_msgs "$dst" | tail -n 3 | oneline)"
+			fail "$tag: the destination device's rings at the migrated indices" "SET_VRING_BASE $b, migrated last_avail/used vq0 $d0, vq1 $d1$(drv_queues "$BDF1"); destination QEMU: $(qemu_msgs "$dst" | tail -n 3 | oneline)"
 		fi
 		;;
 	esac

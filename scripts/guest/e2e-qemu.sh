@@ -278,10 +278,11 @@ base_ok() {
 	{ [ "$_b0" = "${2%/*}" ] || [ "$_b0" = "${2#*/}" ]; } &&
 		{ [ "$_b1" = "${3%/*}" ] || [ "$_b1" = "${3#*/}" ]; } && [ -n "$_b0" ] && [ -n "$_b1" ]
 }
-# started_ok NAME FROM_LINE BDF: QEMU logged no vhost failure after line
-# FROM_LINE of its messages (a refused base is traced all the same), and
-# the driver, if it says, runs both data queues from the bases it was given.
+# vhost_ok NAME FROM_LINE: QEMU logged no vhost failure after line
+# FROM_LINE of its messages (a refused base is traced all the same).
 vhost_ok() { ! qemu_msgs "$1" | tail -n +$(($2 + 1)) | grep -Eq 'vhost.*(fail|unable)'; }
+# started_ok NAME FROM_LINE BDF: vhost_ok, and the driver, if it says,
+# runs both data queues from the (non-initial) bases it was given.
 started_ok() {
 	vhost_ok "$1" "$2" || return 1
 	[ -r "/sys/bus/pci/devices/$3/vp_svq_queues" ] || return 0
@@ -292,9 +293,10 @@ started_ok() {
 # restore failed" while stopping the device.
 stop_check() {
 	_b="$(restore_fails "$1")"
+	_gn="$(grep -c '^vhost_vdpa_get_vring_base' "$W/$1/stderr.log")"
 	qmp "$1" '{"execute":"stop"}' >/dev/null
 	sleep 1
-	_g="$(grep '^vhost_vdpa_get_vring_base' "$W/$1/stderr.log" | sed 's/.*index: \([0-9]*\) num: \([0-9]*\).*/vq\1=\2/' | oneline)"
+	_g="$(grep '^vhost_vdpa_get_vring_base' "$W/$1/stderr.log" | tail -n +$((_gn + 1)) | sed 's/.*index: \([0-9]*\) num: \([0-9]*\).*/vq\1=\2/' | oneline)"
 	if [ "$(restore_fails "$1")" = "$_b" ]; then
 		pass "$2: QEMU stopped the device, no 'ring restore failed' (${_g:+GET_VRING_BASE: }${_g:-SVQ: QEMU asks the device for no ring base})"
 	else

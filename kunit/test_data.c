@@ -530,10 +530,10 @@ static void vpt_data_del_with_client(struct kunit *test)
 }
 
 /*
- * A kernel client's data rings use the function's DMA addresses, which the
- * driver does not translate: when the client lets go of the running device
- * (remove resets it), the data queues' positions are unknown, and
- * get_vq_state says so instead of giving the initial state. The CVQ's is
+ * A kernel client's data rings use the function's DMA addresses (physical
+ * addresses here, no IOMMU), which the driver reads: when the client lets
+ * go of the running device (remove resets it), each data queue stands at
+ * the client's used index, read before the rings are freed. The CVQ's is
  * the shadow's. A new start forgets them.
  */
 static void vpt_data_reset_running_state(struct kunit *test)
@@ -544,6 +544,7 @@ static void vpt_data_reset_running_state(struct kunit *test)
 	struct vdpa_device *vdpa = vpt_vdpa(e);
 	const struct vdpa_config_ops *ops = vdpa->config;
 	struct vdpa_vq_state st;
+	u16 used[2];
 	unsigned int i;
 
 	KUNIT_ASSERT_EQ(test, c->cvq, 2);
@@ -551,27 +552,39 @@ static void vpt_data_reset_running_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpt_cvq(test, c, VIRTIO_NET_CTRL_RX,
 				      VIRTIO_NET_CTRL_RX_PROMISC, &on, 1),
 			VIRTIO_NET_OK);
+	/* Running, without RING_RESET: a queue cannot be stopped to be read. */
 	KUNIT_EXPECT_EQ(test, ops->get_vq_state(vdpa, 0, &st), -EOPNOTSUPP);
 
+	for (i = 0; i < 2; i++)
+		used[i] = e->m->q[i].used_idx;
+	KUNIT_EXPECT_EQ(test, used[0], 5);
+	KUNIT_EXPECT_EQ(test, used[1], 5);
 	vpt_client_unbind(e);
 	KUNIT_EXPECT_NULL(test, vdpa->dev.driver);
 	KUNIT_EXPECT_FALSE(test, ops->get_status(vdpa) &
 			   VIRTIO_CONFIG_S_DRIVER_OK);
-	for (i = 0; i < 2; i++)
-		KUNIT_EXPECT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st),
-				    -EOPNOTSUPP, "vq %u", i);
+	for (i = 0; i < 2; i++) {
+		memset(&st, 0xff, sizeof(st));
+		KUNIT_ASSERT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st), 0,
+				    "vq %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, st.split.avail_index, used[i], "vq %u", i);
+	}
 	memset(&st, 0xff, sizeof(st));
 	KUNIT_ASSERT_EQ(test, ops->get_vq_state(vdpa, 2, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.split.avail_index, 1);
 
-	/* Bound again: a new DRIVER_OK; let go of again: lost again. */
+	/* Bound again: a new DRIVER_OK, new rings; let go of again. */
 	c = vpt_client_bind(e);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	vpt_loopback(test, e, c, 0, 1);
+	vpt_loopback(test, e, c, 0, 1);
 	vpt_client_unbind(e);
-	for (i = 0; i < 2; i++)
-		KUNIT_EXPECT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st),
-				    -EOPNOTSUPP, "vq %u", i);
+	for (i = 0; i < 2; i++) {
+		memset(&st, 0xff, sizeof(st));
+		KUNIT_ASSERT_EQ_MSG(test, ops->get_vq_state(vdpa, i, &st), 0,
+				    "vq %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, st.split.avail_index, 10, "vq %u", i);
+	}
 	/* The new client sent no command: its CVQ stood at 0. */
 	memset(&st, 0xff, sizeof(st));
 	KUNIT_ASSERT_EQ(test, ops->get_vq_state(vdpa, 2, &st), 0);

@@ -749,8 +749,8 @@ static void vps_expect_states(struct vps *s)
 		struct vps_ring *r = &s->r[i];
 
 		memset(&st, 0xff, sizeof(st));
-		if (!s->o->cap) {
-			/* Without the capability: issue 6's gap. */
+		if (!s->o->cap && s->o->suspend) {
+			/* SUSPEND alone: the device's ring cannot be read. */
 			KUNIT_EXPECT_EQ(s->test, s->ops->get_vq_state(s->vdpa, i, &st),
 					-EOPNOTSUPP);
 			continue;
@@ -1397,21 +1397,75 @@ static void vps_fault_resume_refused(struct kunit *test)
 
 /* --- without the facilities ------------------------------------------------------------ */
 
+static void vps_expect_split_state(struct vps *s, u16 idx, u16 avail);
+
 static const struct vps_opts vps_none_opts = {
 	"none", false, false, false, true, 1
 };
 
+static const struct vps_opts vps_none_packed_opts = {
+	"none, packed", false, false, true, true, 1
+};
+
+/*
+ * Without facilities the driver stops a plain device itself (queue or
+ * device resets) and reads the state from the client's rings (test_shadow.c
+ * covers that). What it refuses: a client whose rings it cannot read (these
+ * rings are at physical addresses, not mapped in the data address space:
+ * -EFAULT, nothing stopped), and packed rings (-EOPNOTSUPP). A non-initial
+ * split state before DRIVER_OK is taken (the queue will run in shadow mode).
+ */
 static void vps_unsupported(struct kunit *test)
 {
 	struct vps *s = vps_new(test, &vps_none_opts);
 	struct vdpa_vq_state st = {};
 
-	/* Before DRIVER_OK: the initial state only. */
+	/* Before DRIVER_OK: any split state, kept until the reset. */
 	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 			   VIRTIO_CONFIG_S_DRIVER);
 	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
 	st.split.avail_index = 5;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 1, &st), 0);
+	vps_expect_split_state(s, 0, 5);
+	vps_expect_split_state(s, 1, 5);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vps_expect_split_state(s, 0, 0);
+
+	vps_start(s, NULL, false);
+	vps_fill_rx(s);
+	vps_traffic(s, 3);
+	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -EFAULT);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EFAULT);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 1, &st), -EFAULT);
+	/* A refused suspend holds nothing back and stops nothing. */
+	KUNIT_EXPECT_TRUE(test, s->e->m->q[0].enabled && s->e->m->q[1].enabled);
+	vps_traffic(s, 3);
+	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[0]), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	/* RING_RESET: enabling after DRIVER_OK is advertised. */
+	KUNIT_EXPECT_EQ(test, s->ops->get_backend_features(s->vdpa),
+			BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK));
+	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
+			    s->e->m->violation);
+}
+
+/* Packed rings are never shadowed: no suspend, no non-initial state. */
+static void vps_unsupported_packed(struct kunit *test)
+{
+	struct vps *s = vps_new(test, &vps_none_packed_opts);
+	struct vdpa_vq_state st = {};
+
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	st.packed.last_avail_counter = 1;
+	st.packed.last_used_counter = 1;
+	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), 0);
+	st.packed.last_avail_idx = 5;
+	st.packed.last_used_idx = 5;
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->set_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
@@ -1421,15 +1475,9 @@ static void vps_unsupported(struct kunit *test)
 	vps_traffic(s, 3);
 	KUNIT_EXPECT_EQ(test, s->ops->suspend(s->vdpa), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 0, &st), -EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, s->ops->get_vq_state(s->vdpa, 1, &st), -EOPNOTSUPP);
-	/* A refused suspend holds nothing back. */
 	vps_traffic(s, 3);
-	KUNIT_EXPECT_GT(test, atomic_read(&s->calls[0]), 0);
 	KUNIT_EXPECT_EQ(test, vps_client_status(s),
 			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
-	/* RING_RESET: enabling after DRIVER_OK is advertised. */
-	KUNIT_EXPECT_EQ(test, s->ops->get_backend_features(s->vdpa),
-			BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK));
 	KUNIT_EXPECT_EQ_MSG(test, s->e->m->violations, 0, "%s",
 			    s->e->m->violation);
 }
@@ -1463,10 +1511,10 @@ static void vps_facilities(struct kunit *test)
 							page), 0);
 	vpm_default_config(&cfg);
 	vps_expect_facilities(test, page, &cfg,
-			      "suspend=none vq_state=initial-only enable_after_driver_ok=no\n");
+			      "suspend=device-reset vq_state=client-ring enable_after_driver_ok=no\n");
 	cfg.features |= BIT_ULL(VIRTIO_F_SUSPEND);
 	vps_expect_facilities(test, page, &cfg,
-			      "suspend=status-bit vq_state=initial-only enable_after_driver_ok=no\n");
+			      "suspend=status-bit vq_state=client-ring enable_after_driver_ok=no\n");
 	cfg.features &= ~BIT_ULL(VIRTIO_F_SUSPEND);
 	cfg.state_cap = true;
 	vps_expect_facilities(test, page, &cfg,
@@ -1482,7 +1530,7 @@ static void vps_facilities(struct kunit *test)
 	memset(page, 0, PAGE_SIZE);
 	vp_svq_state_facilities(e->parent, page);
 	KUNIT_EXPECT_STREQ(test, page,
-			   "suspend=none vq_state=initial-only enable_after_driver_ok=ring-reset\n");
+			   "suspend=queue-reset vq_state=client-ring enable_after_driver_ok=ring-reset\n");
 }
 
 /* --- reset of a running device: where the rings stood ---------------------------- */
@@ -1731,7 +1779,7 @@ static void vps_dma_release(void *data)
  * UML has no IOMMU, so the domain half of dma_map() cannot be done: the
  * mapping is entered as dma_map() enters it before programming the domain.
  */
-static void vps_map_data(struct vps *s)
+static void vps_map_data_only(struct vps *s)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(s->vdpa);
 	u64 size = (u64)s->nvqs * VPS_RING_MEM;
@@ -1739,7 +1787,6 @@ static void vps_map_data(struct vps *s)
 	struct kunit *test = s->test;
 	struct vps_dma *d;
 	unsigned long flags;
-	u16 i;
 
 	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d);
@@ -1763,8 +1810,16 @@ static void vps_map_data(struct vps *s)
 						    VPS_DATA_IOVA + size - 1,
 						    pa, VHOST_MAP_RW), 0);
 	mutex_unlock(&dev->as_lock);
+}
+
+/* Map the data rings (vps_map_data_only) and set them up there, empty. */
+static void vps_map_data(struct vps *s)
+{
+	u16 i;
+
+	vps_map_data_only(s);
 	for (i = 0; i < s->nvqs; i++)
-		vps_ring_init(test, &s->r[i], false, 1, s->r[i].mem,
+		vps_ring_init(s->test, &s->r[i], false, 1, s->r[i].mem,
 			      VPS_DATA_IOVA + (u64)i * VPS_RING_MEM);
 }
 
@@ -1823,6 +1878,154 @@ static void vps_reset_running_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
 }
 
+static const struct vps_opts vps_plain_params[] = {
+	{ "no RING_RESET: device reset", false, false, false, false, 2 },
+	{ "RING_RESET: queue resets", false, false, false, true, 2 },
+};
+
+KUNIT_ARRAY_PARAM(vps_plain, vps_plain_params, vps_opts_desc);
+
+/*
+ * A plain device, a client that maps its data rings and keeps net state
+ * through its CVQ: suspend with frames in flight (completed first), the
+ * state is the used index, nothing moves while suspended; resume carries
+ * on in shadow mode with the net state the device had. Without RING_RESET
+ * the device itself was reset: the net state comes back by replay.
+ */
+static void vps_plain_suspend_mapped(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vps *s = vps_new(test, o);
+	struct vpm *m = s->e->m;
+	__virtio16 vid = __cpu_to_virtio16(true, 7);
+	unsigned int resets, completed;
+	u16 pair;
+
+	vps_map_data(s);
+	vps_start(s, NULL, false);
+	vps_set_net_state(s);
+	KUNIT_EXPECT_EQ(test, m->net.curr_qp, o->pairs);
+	vps_fill_rx(s);
+	vps_traffic(s, 20);
+	resets = m->resets;
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 3), 0);
+	KUNIT_EXPECT_EQ(test, m->resets, resets + !o->ring_reset);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 3 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_expect_states(s);
+	for (pair = 0; pair < o->pairs; pair++)
+		KUNIT_EXPECT_EQ(test, vps_used_idx(&s->r[2 * pair + 1]), 23);
+
+	completed = m->q[1].completed;
+	vps_send(s, 2);
+	vps_kick_all(s);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, m->q[1].completed, completed);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 0);
+	vps_expect_states(s);
+
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, vps_client_status(s),
+			VPS_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	/* The device holds the client's net state again. */
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(m->net.mac, vps_mac));
+	KUNIT_EXPECT_FALSE(test, m->net.promisc);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_TRUE(test, test_bit(42, m->net.vlans));
+	KUNIT_EXPECT_TRUE(test, test_bit(1000, m->net.vlans));
+	KUNIT_EXPECT_EQ(test, m->net.curr_qp, o->pairs);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 2 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_traffic(s, 20);
+	/* The client's CVQ goes on where it stood. */
+	KUNIT_EXPECT_EQ(test, vps_cvq_cmd(s, VIRTIO_NET_CTRL_VLAN,
+					  VIRTIO_NET_CTRL_VLAN_ADD, &vid,
+					  sizeof(vid)), VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, test_bit(7, m->net.vlans));
+	KUNIT_EXPECT_EQ(test, m->dma_faults, 0);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+}
+
+/*
+ * Migration between plain devices (no facility), data rings mapped: the
+ * source is suspended by resets, the destination restores every ring in
+ * shadow mode from the source's states, the client replays its net state
+ * through its CVQ, and kicks once started (as QEMU's host notifiers do).
+ */
+static void vps_plain_migrate(struct kunit *test)
+{
+	const struct vps_opts *o = test->param_value;
+	struct vdpa_vq_state states[VPS_MAX_VQS] = {};
+	unsigned int a_completed[VPS_MAX_VQS], i, ncmds;
+	struct vps *s = vps_new(test, o);
+	struct vpt_env *a = s->e, *b;
+	char *page;
+	u16 cvq_pos;
+
+	page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	vps_map_data(s);
+	vps_start(s, NULL, false);
+	vps_set_net_state(s);
+	ncmds = s->ncmds;
+	vps_fill_rx(s);
+	vps_traffic(s, 21);
+	KUNIT_ASSERT_EQ(test, vps_suspend_in_flight(s, 4), 0);
+	vps_send(s, 3);
+	vps_kick_all(s);
+	vps_settle(s);
+	for (i = 0; i < VPS_MAX_VQS; i++)
+		if (vps_is_queue(s, i))
+			KUNIT_ASSERT_EQ(test, s->ops->get_vq_state(s->vdpa, i,
+								   &states[i]), 0);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_EXPECT_EQ_MSG(test, states[i].split.avail_index, 25,
+				    "vq %u", i);
+	cvq_pos = states[s->cvq].split.avail_index;
+	KUNIT_EXPECT_EQ(test, cvq_pos, ncmds);
+	for (i = 0; i < s->nvqs; i++)
+		a_completed[i] = a->m->q[i].completed;
+
+	b = vps_device(test, o, s->cvq_mem);
+	vps_use(s, b);
+	vps_map_data_only(s);
+	vps_start(s, states, o->ring_reset);
+	for (i = 0; i < ncmds; i++)
+		vps_cvq_post(s, s->cmds[i].buf, s->cmds[i].len);
+	for (i = 0; i < ncmds; i++)
+		KUNIT_EXPECT_EQ_MSG(test, vps_cvq_ack(s), VIRTIO_NET_OK,
+				    "replayed command %u", i);
+	/* The source's device may have been reset: check against the client. */
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(b->m->net.mac, vps_mac));
+	KUNIT_EXPECT_FALSE(test, b->m->net.promisc);
+	KUNIT_EXPECT_TRUE(test, b->m->net.allmulti);
+	KUNIT_EXPECT_TRUE(test, test_bit(42, b->m->net.vlans));
+	KUNIT_EXPECT_TRUE(test, test_bit(1000, b->m->net.vlans));
+	KUNIT_EXPECT_EQ(test, b->m->net.curr_qp, o->pairs);
+	if (o->ring_reset)
+		vps_enable_late(s);
+	vp_svq_shadow_show(vdpa_to_vp_svq(s->vdpa), page);
+	for (i = 0; i < s->nvqs; i++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "%u shadow restored\n", i);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(page, line), "%s", page);
+	}
+	for (i = 0; i < s->nvqs; i++)
+		s->ops->kick_vq(s->vdpa, i);
+	vps_settle(s);
+	KUNIT_EXPECT_EQ(test, vps_reap(s), 7 * o->pairs);
+	vps_expect_stream_whole(s);
+	vps_traffic(s, 30);
+	for (i = 0; i < s->nvqs; i++)
+		KUNIT_EXPECT_EQ_MSG(test, a->m->q[i].completed, a_completed[i],
+				    "vq %u of the source moved", i);
+	KUNIT_EXPECT_EQ(test, b->m->dma_faults, 0);
+	KUNIT_EXPECT_EQ_MSG(test, a->m->violations, 0, "%s", a->m->violation);
+	KUNIT_EXPECT_EQ_MSG(test, b->m->violations, 0, "%s", b->m->violation);
+}
+
 static struct kunit_case vps_cases[] = {
 	KUNIT_CASE_PARAM(vps_suspend_traffic, vps_suspend_gen_params),
 	KUNIT_CASE_PARAM(vps_migrate, vps_migrate_gen_params),
@@ -1838,10 +2041,13 @@ static struct kunit_case vps_cases[] = {
 	KUNIT_CASE(vps_fault_needs_reset),
 	KUNIT_CASE_SLOW(vps_fault_resume_refused),
 	KUNIT_CASE(vps_unsupported),
+	KUNIT_CASE(vps_unsupported_packed),
 	KUNIT_CASE(vps_facilities),
 	KUNIT_CASE_PARAM(vps_reset_running_cap, vps_reset_running_gen_params),
 	KUNIT_CASE(vps_reset_running_unmapped),
 	KUNIT_CASE(vps_reset_running_mapped),
+	KUNIT_CASE_PARAM(vps_plain_suspend_mapped, vps_plain_gen_params),
+	KUNIT_CASE_PARAM(vps_plain_migrate, vps_plain_gen_params),
 	{}
 };
 

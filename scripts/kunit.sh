@@ -134,13 +134,12 @@ splats=0
 if [ -e "$klog" ]; then
 	splats="$(grep -aE '(BUG|WARNING|INFO): ' "$klog" |
 		grep -acvE 'virt-pci\.c|INFO: lockdep is turned off' || true)"
-	# kmemleak (the last test scans): leaks allocated by vp_svq or the tests.
-	leaks="$(awk '/unreferenced object/ { n = 1; hit = 0; next }
-		n && /vp_svq|vpm_|vpt_/ && !hit { hit = 1; c++ }
-		n && /^[^ ]/ && !/backtrace|comm|hex dump|^\[/ { n = 0 }
-		END { print c + 0 }' "$klog")"
+	# kmemleak (the last test scans): every leak counts. UML's kmemleak
+	# prints empty backtraces, so a leak cannot be told apart by who
+	# allocated it; a run without the tests reports none.
+	leaks="$(grep -ac 'unreferenced object' "$klog" || true)"
 	if [ "$splats" -gt 0 ] || [ "$leaks" -gt 0 ]; then
-		log "$splats kernel splats and $leaks vp_svq leaks in $klog:"
+		log "$splats kernel splats and $leaks kmemleak reports in $klog:"
 		grep -aE -A12 '(BUG|WARNING|INFO): |unreferenced object' "$klog" |
 			grep -avE 'virt-pci\.c' | head -n 80 >&2 || true
 		failed=$((failed + splats + leaks))

@@ -22,8 +22,17 @@
  * exchange and a few more requests, reset the running device and check that
  * VHOST_GET_VRING_BASE of each ring is the used index the device left in it.
  *
+ * With --suspend-test (state.c): VHOST_VDPA_SUSPEND with buffers in
+ * flight, each ring base against the used index, buffers added while
+ * suspended must stay untouched, VHOST_VDPA_RESUME must serve them.
+ * With --restore RX,TX (state.c): the rings start at those indexes, set with
+ * VHOST_SET_VRING_BASE before DRIVER_OK, and the used indexes must continue
+ * from them. With --migrate SRC DST (migrate.c): a stream of ICMP echo
+ * requests moves from one device to another, as a live migration moves it.
+ *
  * Exit status: 0 reply seen, 1 no reply (data path), 2 any other failure,
- * 3 a CVQ check failed, 4 a ring base after the reset was wrong.
+ * 3 a CVQ check failed, 4 a ring base was wrong, 5 a suspend, resume or
+ * restore check failed, 6 frames lost or duplicated by --migrate.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,22 +43,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cvq.h"
-#include "mem.h"
-#include "net.h"
-#include "ring.h"
+#include "client.h"
 #include "util.h"
-#include "vhost.h"
 
-#define EXIT_NO_REPLY	1
-#define EXIT_ERROR	2
-#define EXIT_CVQ	3
-#define EXIT_BASE	4
-
-#define RX_VQ		0
-#define TX_VQ		1
-#define DATA_ASID	0
-#define CVQ_ASID	1
 #define CVQ_QUEUE_SIZE	64	/* capped at the device maximum */
 #define CVQ_TIMEOUT	2.0	/* seconds for the acks of one batch */
 #define MORE_ARP	3	/* --reset-base: requests after the first reply */
@@ -58,70 +54,7 @@
 /* A CVQ check failed: not an ioctl error. Returned as a positive code. */
 #define CVQ_FAILED	EXIT_CVQ
 
-#define BUF_SLOT	2048	/* one packet buffer, header included */
-#define RX_BUF_LEN	(NET_HDR_LEN + ETH_FRAME_MAX)	/* 1526 */
-#define MAX_SEEN	8	/* RX frames remembered for the timeout report */
-#define MAX_PRINTED	16	/* RX frames printed unless --verbose */
-
 #define SZ_2M		(2ULL << 20)
-
-struct options {
-	const char *path;
-	uint8_t mac[6];
-	bool have_mac;
-	uint32_t ip;		/* network byte order */
-	uint32_t target;	/* network byte order */
-	double timeout;		/* seconds */
-	unsigned int retries;
-	unsigned int queue_size;
-	uint64_t iova_base;
-	bool have_iova_base;
-	bool late_enable;
-	bool verbose;
-	bool cvq;
-	uint64_t cvq_iova;
-	bool have_cvq_iova;
-	bool reset_base;
-};
-
-struct client {
-	struct options opt;
-	struct vdpa_dev dev;
-	bool opened;
-	bool status_touched;	/* reset needed before exit */
-
-	uint64_t backend_offered;
-	uint64_t features_offered;
-	uint64_t features;
-	uint32_t nvqs;
-	uint32_t ngroups;
-	uint32_t nas;
-	uint16_t vq_max;
-	uint64_t iova_first;
-	uint64_t iova_last;
-	struct net_config cfg;
-	uint8_t mac[6];
-
-	struct dma_region mem;
-	struct split_vq rx;
-	struct split_vq tx;
-	uint8_t *rx_bufs;	/* vq_size slots of BUF_SLOT bytes */
-	uint8_t *tx_bufs;
-
-	unsigned int cvq_index;		/* vring index of the CVQ */
-	uint32_t cvq_group;
-	struct dma_region cvq_mem;	/* mapped in CVQ_ASID */
-	struct ctrl_vq cvq;
-
-	unsigned int tx_sent;
-	unsigned int tx_done;
-	unsigned int rx_frames;
-	unsigned int rx_bad;
-	struct frame_info seen[MAX_SEEN];
-	unsigned int nseen;
-	bool got_reply;
-	uint8_t reply_mac[6];
-};
 
 static const struct option long_opts[] = {
 	{ "mac", required_argument, NULL, 'm' },
@@ -136,6 +69,11 @@ static const struct option long_opts[] = {
 	{ "cvq", no_argument, NULL, 'c' },
 	{ "cvq-iova", required_argument, NULL, 'C' },
 	{ "reset-base", no_argument, NULL, 'R' },
+	{ "suspend-test", no_argument, NULL, 'S' },
+	{ "restore", required_argument, NULL, 'B' },
+	{ "migrate", no_argument, NULL, 'M' },
+	{ "frames", required_argument, NULL, 'n' },
+	{ "hold", required_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -144,6 +82,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [options] /dev/vhost-vdpa-N\n"
+		"       %s [options] --migrate /dev/vhost-vdpa-SRC /dev/vhost-vdpa-DST\n"
 		"\n"
 		"Bring up a vhost-vdpa virtio-net device as QEMU does (owner, backend\n"
 		"features, feature negotiation, IOTLB-mapped rings, DRIVER_OK), send an\n"
@@ -175,13 +114,31 @@ static void usage(FILE *f, const char *prog)
 		"                               QEMU stops one without SUSPEND) and check\n"
 		"                               that VHOST_GET_VRING_BASE of RX, TX (and\n"
 		"                               the CVQ) is the used index of each ring\n"
+		"  -S, --suspend-test           after the ARP exchange: VHOST_VDPA_SUSPEND\n"
+		"                               with frames in flight, each ring base must\n"
+		"                               be its used index, buffers added while\n"
+		"                               suspended must stay untouched, and\n"
+		"                               VHOST_VDPA_RESUME must serve them\n"
+		"  -B, --restore RX,TX          start the RX and TX rings at these indexes\n"
+		"                               (VHOST_SET_VRING_BASE before DRIVER_OK) and\n"
+		"                               check that the used indexes continue there\n"
+		"  -M, --migrate                two devices, SRC and DST: ICMP echo requests\n"
+		"                               to --target through SRC, SRC suspended, its\n"
+		"                               rings and MAC carried to DST, the stream\n"
+		"                               continued there; every reply must arrive\n"
+		"                               exactly once (implies the CVQ setup of -c)\n"
+		"  -n, --frames N               --migrate: echo requests on each device\n"
+		"                               (default 100)\n"
+		"  -H, --hold SEC               after the checks, keep the device running\n"
+		"                               SEC seconds before the reset (for sysfs)\n"
 		"  -h, --help                   this text\n"
 		"\n"
 		"Exit status: 0 ARP reply seen, 1 no reply before the timeout,\n"
 		"2 any other failure (the failing ioctl and errno are printed),\n"
-		"3 a CVQ check failed (--cvq), 4 a ring base after the reset was\n"
-		"not the ring's used index (--reset-base).\n",
-		prog, MORE_ARP);
+		"3 a CVQ check failed (--cvq), 4 a ring base was not the ring's used\n"
+		"index (--reset-base, --suspend-test, --restore), 5 a suspend, resume\n"
+		"or restore check failed, 6 --migrate lost or duplicated frames.\n",
+		prog, prog, MORE_ARP);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -201,6 +158,29 @@ static int parse_iova(const char *opt, const char *s, uint64_t *v)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* --restore RX,TX: two ring indexes, 0..65535 each. */
+static int parse_restore(const char *s, struct options *o)
+{
+	unsigned long rx, tx;
+	char *end;
+
+	errno = 0;
+	rx = strtoul(s, &end, 0);
+	if (errno || end == s || *end != ',' || *s == '-' || rx > 0xffff)
+		goto bad;
+	s = end + 1;
+	tx = strtoul(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || tx > 0xffff)
+		goto bad;
+	o->restore_rx = (uint16_t)rx;
+	o->restore_tx = (uint16_t)tx;
+	o->restore = true;
+	return 0;
+bad:
+	fail("--restore: want RX,TX ring indexes in 0..65535, e.g. 1000,300\n");
+	return -EINVAL;
 }
 
 static int parse_ip(const char *s, uint32_t *ip)
@@ -225,8 +205,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->timeout = 5.0;
 	o->retries = 4;
 	o->queue_size = 256;
+	o->frames = 100;
 
-	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:Rh", long_opts,
+	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:RSB:Mn:H:h",
+				long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -300,6 +282,34 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->reset_base = true;
 			break;
+		case 'S':
+			o->suspend_test = true;
+			break;
+		case 'B':
+			if (parse_restore(optarg, o))
+				return -EINVAL;
+			break;
+		case 'M':
+			o->migrate = true;
+			break;
+		case 'n':
+			if (parse_u64(optarg, &v) || !v || v > 30000) {
+				fail("--frames: want 1..30000, not '%s'\n",
+				     optarg);
+				return -EINVAL;
+			}
+			o->frames = (unsigned int)v;
+			break;
+		case 'H':
+			errno = 0;
+			o->hold = strtod(optarg, &end);
+			if (errno || end == optarg || *end || o->hold < 0 ||
+			    o->hold > 600) {
+				fail("--hold: want 0..600 seconds, not '%s'\n",
+				     optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			exit(0);
@@ -308,16 +318,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - (o->migrate ? 2 : 1)) {
 		usage(stderr, argv[0]);
 		return -EINVAL;
 	}
 	o->path = argv[optind];
+	if (o->migrate) {
+		o->dst_path = argv[optind + 1];
+		if (o->reset_base || o->suspend_test || o->restore) {
+			fail("--migrate does its own suspend and restore: no --reset-base, --suspend-test or --restore with it\n");
+			return -EINVAL;
+		}
+		/* both devices as QEMU sets them up: CVQ isolated in ASID 1 */
+		o->cvq = true;
+	}
+	if (o->reset_base && o->suspend_test) {
+		fail("--reset-base and --suspend-test each stop the device: pick one\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /* Add `bits` to the device status and check that they stuck. */
-static int status_add(struct client *c, uint8_t bits, const char *what)
+int status_add(struct client *c, uint8_t bits, const char *what)
 {
 	char buf[96];
 	uint8_t status;
@@ -365,7 +388,7 @@ static const char *no_feature(uint64_t features, unsigned int bit)
 	}
 }
 
-static int probe(struct client *c)
+int probe(struct client *c)
 {
 	uint64_t want_backend, features;
 	uint32_t id, cfg_size;
@@ -407,6 +430,20 @@ static int probe(struct client *c)
 			return -EOPNOTSUPP;
 		}
 		want_backend |= 1ULL << VHOST_BACKEND_F_IOTLB_ASID;
+	}
+	if (c->opt.suspend_test || c->opt.migrate) {
+		uint64_t need = 1ULL << VHOST_BACKEND_F_SUSPEND;
+
+		if (c->opt.suspend_test)
+			need |= 1ULL << VHOST_BACKEND_F_RESUME;
+		if ((c->backend_offered & need) != need) {
+			fail("%s: backend does not offer %s\n",
+			     c->opt.migrate ? "--migrate" : "--suspend-test",
+			     vdpa_backend_features_str(need & ~c->backend_offered,
+						       buf, sizeof(buf)));
+			return -EOPNOTSUPP;
+		}
+		want_backend |= need;
 	}
 	ret = vdpa_set_backend_features(&c->dev, want_backend);
 	if (ret)
@@ -504,6 +541,18 @@ static int probe(struct client *c)
 		if (ret)
 			return ret;
 		say("VHOST_VDPA_SET_STATUS 0: reset a device found running");
+	}
+
+	memcpy(c->mac, c->opt.have_mac ? c->opt.mac : c->cfg.mac, 6);
+	if (!c->opt.have_mac &&
+	    !(c->features_offered & (1ULL << VIRTIO_NET_F_MAC))) {
+		/* locally administered, fixed */
+		static const uint8_t fallback[6] = {
+			0x02, 0x00, 0x00, 0x5e, 0x00, 0x01
+		};
+
+		memcpy(c->mac, fallback, 6);
+		say("no VIRTIO_NET_F_MAC and no --mac: using 02:00:00:5e:00:01");
 	}
 	return 0;
 }
@@ -626,7 +675,7 @@ static int probe_isolation(struct client *c)
 	return ret ? ret : ret2;
 }
 
-static int negotiate(struct client *c)
+int negotiate(struct client *c)
 {
 	uint64_t required = 1ULL << VIRTIO_F_VERSION_1 |
 			    1ULL << VIRTIO_F_ACCESS_PLATFORM;
@@ -690,11 +739,11 @@ static int check_iova(struct client *c, uint64_t base, size_t size)
 	return 0;
 }
 
-static int map_memory(struct client *c, unsigned int num)
+int map_memory(struct client *c, unsigned int num)
 {
 	/* two rings, then RX and TX buffers each page aligned */
 	size_t size = 2 * ring_footprint(num) + 2 * 4096 +
-		      2 * (size_t)num * BUF_SLOT;
+		      2 * (size_t)num * BUF_SLOT + c->mem_extra;
 	uint64_t base;
 	int ret;
 
@@ -712,12 +761,13 @@ static int map_memory(struct client *c, unsigned int num)
 	if (ret)
 		return ret;
 
-	ret = dma_reserve_memlock(size + 65536);
+	/* --migrate: both devices pin the region, and each its CVQ region */
+	ret = dma_reserve_memlock((c->opt.migrate ? 2 : 1) * size + 4 * 65536);
 	if (ret < 0)
 		return ret;
 	if (ret > 0)
 		say("RLIMIT_MEMLOCK raised to %zu bytes (vhost-vdpa pins mapped pages)",
-		    size + 65536);
+		    (c->opt.migrate ? 2 : 1) * size + 4 * 65536);
 
 	ret = dma_region_create(&c->mem, size, base);
 	if (ret)
@@ -767,7 +817,8 @@ static int map_cvq_memory(struct client *c, unsigned int num)
 	ret = check_iova(c, base, size);
 	if (ret)
 		return ret;
-	ret = dma_reserve_memlock(c->mem.size + size + 65536);
+	ret = dma_reserve_memlock((c->opt.migrate ? 2 : 1) * c->mem.size +
+				  4 * 65536);
 	if (ret < 0)
 		return ret;
 	ret = dma_region_create(&c->cvq_mem, size, base);
@@ -814,15 +865,13 @@ static int setup_cvq(struct client *c)
 	return 0;
 }
 
-static int setup_vq(struct client *c, struct split_vq *vq, unsigned int index,
-		    unsigned int num, const char *name)
+/* VHOST_SET_VRING_* for a ring already laid out in c->mem. */
+static int attach_vq(struct client *c, struct split_vq *vq, const char *name)
 {
 	struct vdpa_vring_cfg cfg;
+	unsigned int index = vq->index;
 	int ret;
 
-	ret = split_vq_init(vq, &c->mem, index, (uint16_t)num, 0);
-	if (ret)
-		return ret;
 	split_vq_vring_cfg(vq, &cfg);
 	ret = vdpa_vring_setup(&c->dev, &cfg);
 	if (ret)
@@ -858,10 +907,10 @@ static int enable_vqs(struct client *c)
 	return 0;
 }
 
-static int setup_queues(struct client *c)
+/* The data ring size: --queue-size capped at the device maximum. */
+unsigned int ring_size(struct client *c)
 {
 	unsigned int num = c->opt.queue_size;
-	int ret;
 
 	while (num > c->vq_max)
 		num >>= 1;
@@ -874,23 +923,50 @@ static int setup_queues(struct client *c)
 		    c->opt.retries, num - 1);
 		c->opt.retries = num - 1;
 	}
+	return num;
+}
 
-	ret = map_memory(c, num);
+/* RX and TX rings (at the --restore bases) and their buffers in c->mem. */
+int init_rings(struct client *c, unsigned int num)
+{
+	uint16_t rx_base = c->opt.restore ? c->opt.restore_rx : 0;
+	uint16_t tx_base = c->opt.restore ? c->opt.restore_tx : 0;
+	int ret;
+
+	c->num = num;
+	ret = split_vq_init(&c->rx, &c->mem, RX_VQ, (uint16_t)num, rx_base);
 	if (ret)
 		return ret;
-
-	ret = setup_vq(c, &c->rx, RX_VQ, num, "RX");
+	ret = split_vq_init(&c->tx, &c->mem, TX_VQ, (uint16_t)num, tx_base);
 	if (ret)
 		return ret;
-	ret = setup_vq(c, &c->tx, TX_VQ, num, "TX");
-	if (ret)
-		return ret;
-
 	c->rx_bufs = dma_alloc(&c->mem, (size_t)num * BUF_SLOT, 4096);
 	c->tx_bufs = dma_alloc(&c->mem, (size_t)num * BUF_SLOT, 4096);
 	if (!c->rx_bufs || !c->tx_bufs) {
 		fail("DMA region too small for packet buffers\n");
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Attach the rings (c->rx, c->tx, and the CVQ with --cvq), enable them
+ * before or after DRIVER_OK (--late-enable), set DRIVER_OK.
+ */
+int start_queues(struct client *c)
+{
+	int ret;
+
+	ret = attach_vq(c, &c->rx, "RX");
+	if (ret)
+		return ret;
+	ret = attach_vq(c, &c->tx, "TX");
+	if (ret)
+		return ret;
+	if (c->rx.base || c->tx.base) {
+		ret = check_restore_setup(c);
+		if (ret)
+			return ret;
 	}
 	if (c->opt.cvq) {
 		ret = setup_cvq(c);
@@ -911,7 +987,21 @@ static int setup_queues(struct client *c)
 	return ret;
 }
 
-static int post_rx(struct client *c, uint8_t *slot)
+int setup_queues(struct client *c)
+{
+	unsigned int num = ring_size(c);
+	int ret;
+
+	ret = map_memory(c, num);
+	if (ret)
+		return ret;
+	ret = init_rings(c, num);
+	if (ret)
+		return ret;
+	return start_queues(c);
+}
+
+int post_rx(struct client *c, uint8_t *slot)
 {
 	struct vq_buf b = {
 		.iova = dma_iova(&c->mem, slot),
@@ -922,12 +1012,12 @@ static int post_rx(struct client *c, uint8_t *slot)
 	return split_vq_add(&c->rx, &b, 1, slot);
 }
 
-static int fill_rx(struct client *c)
+int fill_rx(struct client *c)
 {
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < c->rx.num; i++) {
+	for (i = 0; i + c->rx_held < c->rx.num; i++) {
 		ret = post_rx(c, c->rx_bufs + (size_t)i * BUF_SLOT);
 		if (ret) {
 			fail("RX buffer %u: %s\n", i, strerror(-ret));
@@ -937,31 +1027,37 @@ static int fill_rx(struct client *c)
 	ret = split_vq_kick(&c->rx);
 	if (ret < 0)
 		return ret;
-	say("RX: posted %u buffers of %u bytes (virtio_net_hdr_v1 + %u), %s",
-	    c->rx.num, (unsigned int)RX_BUF_LEN, ETH_FRAME_MAX,
+	say("RX: posted %u buffers of %u bytes (virtio_net_hdr_v1 + %u)%s, %s",
+	    i, (unsigned int)RX_BUF_LEN, ETH_FRAME_MAX,
+	    c->rx_held ? " (the last slots held back)" : "",
 	    ret ? "kicked" : "kick suppressed (VRING_USED_F_NO_NOTIFY)");
 	return 0;
 }
 
-static int send_arp(struct client *c)
+/* The TX slot of the next frame: the ring never has more in flight. */
+static uint8_t *tx_slot(struct client *c)
 {
-	uint8_t *slot = c->tx_bufs + (size_t)(c->tx_sent % c->tx.num) * BUF_SLOT;
-	char ip[INET_ADDRSTRLEN], tgt[INET_ADDRSTRLEN], mac[18];
+	return c->tx_bufs + (size_t)(c->tx_sent % c->tx.num) * BUF_SLOT;
+}
+
+/*
+ * Publish the frame of `len` bytes built in `slot` after an all-zero
+ * virtio_net_hdr_v1 (no offloads), and kick. 1 kicked, 0 kick suppressed,
+ * negative errno.
+ */
+static int tx_queue(struct client *c, uint8_t *slot, size_t len,
+		    const char *what)
+{
 	struct vq_buf b;
-	size_t len;
 	int ret;
 
-	memset(slot, 0, NET_HDR_LEN);	/* no offloads: all-zero header */
-	len = net_build_arp_request(slot + NET_HDR_LEN,
-				    BUF_SLOT - NET_HDR_LEN, c->mac, c->opt.ip,
-				    c->opt.target);
+	memset(slot, 0, NET_HDR_LEN);
 	b.iova = dma_iova(&c->mem, slot);
 	b.len = (uint32_t)(NET_HDR_LEN + len);
 	b.device_writable = false;
-
 	ret = split_vq_add(&c->tx, &b, 1, slot);
 	if (ret) {
-		fail("TX: no room for the ARP request (%u in flight)\n",
+		fail("TX: no room for %s (%u in flight)\n", what,
 		     split_vq_in_flight(&c->tx));
 		return ret;
 	}
@@ -969,6 +1065,34 @@ static int send_arp(struct client *c)
 	if (ret < 0)
 		return ret;
 	c->tx_sent++;
+	return ret;
+}
+
+int send_frame(struct client *c, const uint8_t *frame, size_t len)
+{
+	uint8_t *slot = tx_slot(c);
+	int ret;
+
+	if (len > BUF_SLOT - NET_HDR_LEN)
+		return -EINVAL;
+	memcpy(slot + NET_HDR_LEN, frame, len);
+	ret = tx_queue(c, slot, len, "a frame");
+	return ret < 0 ? ret : 0;
+}
+
+int send_arp(struct client *c)
+{
+	uint8_t *slot = tx_slot(c);
+	char ip[INET_ADDRSTRLEN], tgt[INET_ADDRSTRLEN], mac[18];
+	size_t len;
+	int ret;
+
+	len = net_build_arp_request(slot + NET_HDR_LEN,
+				    BUF_SLOT - NET_HDR_LEN, c->mac, c->opt.ip,
+				    c->opt.target);
+	ret = tx_queue(c, slot, len, "the ARP request");
+	if (ret < 0)
+		return ret;
 	say("TX: ARP request #%u who-has %s tell %s (%s), %zu bytes + header, %s",
 	    c->tx_sent, net_ip_str(c->opt.target, tgt, sizeof(tgt)),
 	    net_ip_str(c->opt.ip, ip, sizeof(ip)),
@@ -1006,7 +1130,7 @@ static void print_frame(struct client *c, const struct frame_info *fi)
 }
 
 /* Drain the RX used ring, look at each frame, give the buffer back. */
-static int handle_rx(struct client *c)
+int handle_rx(struct client *c)
 {
 	unsigned int reposted = 0;
 	struct frame_info fi;
@@ -1029,11 +1153,14 @@ static int handle_rx(struct client *c)
 			if (c->nseen < MAX_SEEN)
 				c->seen[c->nseen++] = fi;
 			print_frame(c, &fi);
-			if (!c->got_reply &&
-			    net_is_arp_reply_from(&fi, c->opt.target)) {
+			if (net_is_arp_reply_from(&fi, c->opt.target)) {
+				c->arp_replies++;
+				if (!c->got_reply)
+					memcpy(c->reply_mac, fi.arp_sha, 6);
 				c->got_reply = true;
-				memcpy(c->reply_mac, fi.arp_sha, 6);
 			}
+			if (c->on_frame)
+				c->on_frame(c, &fi);
 		}
 		ret = post_rx(c, slot);
 		if (ret)
@@ -1050,7 +1177,7 @@ static int handle_rx(struct client *c)
 	return 0;
 }
 
-static int handle_tx(struct client *c)
+int handle_tx(struct client *c)
 {
 	void *cookie;
 	uint32_t len;
@@ -1058,9 +1185,12 @@ static int handle_tx(struct client *c)
 
 	while ((ret = split_vq_get_used(&c->tx, &cookie, &len)) > 0) {
 		c->tx_done++;
-		say("TX: used entry %u (buffer at iova 0x%llx, len %u)",
-		    c->tx_done,
-		    (unsigned long long)dma_iova(&c->mem, cookie), len);
+		if (c->tx_done <= MAX_PRINTED || c->opt.verbose)
+			say("TX: used entry %u (buffer at iova 0x%llx, len %u)",
+			    c->tx_done,
+			    (unsigned long long)dma_iova(&c->mem, cookie), len);
+		else if (c->tx_done == MAX_PRINTED + 1)
+			say("TX: further used entries not printed (use --verbose)");
 	}
 	return ret;
 }
@@ -1203,7 +1333,7 @@ static void report_timeout(struct client *c)
 }
 
 /* Returns 0 on a reply, EXIT_NO_REPLY on timeout, negative errno on error. */
-static int run(struct client *c)
+int run(struct client *c)
 {
 	double interval = c->opt.timeout / (c->opt.retries + 1);
 	double start = now_sec();
@@ -1416,8 +1546,80 @@ static int check_reset_base(struct client *c)
 	return 0;
 }
 
+/*
+ * Wait up to `timeout_ms` for a call on RX or TX, then take what the used
+ * rings hold (notifications may be suppressed: they are read either way).
+ */
+int poll_calls(struct client *c, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = c->rx.call_fd, .events = POLLIN },
+		{ .fd = c->tx.call_fd, .events = POLLIN },
+	};
+	int ret;
+
+	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR) {
+		ret = -errno;
+		fail("poll: %s\n", strerror(-ret));
+		return ret;
+	}
+	split_vq_ack_call(&c->rx);
+	split_vq_ack_call(&c->tx);
+	ret = handle_tx(c);
+	if (ret)
+		return ret;
+	return handle_rx(c);
+}
+
+/* One MAC_ADDR_SET on the CVQ, which must be acked VIRTIO_NET_OK. */
+int run_cvq_mac(struct client *c, const uint8_t mac[6])
+{
+	struct cvq_cmd cmd;
+
+	mac_addr_set(&cmd, mac, 6);
+	return cvq_batch(c, &cmd, 1, VIRTIO_NET_OK, "MAC_ADDR_SET");
+}
+
+/*
+ * --hold: keep the device running (buffers taken and given back) so that
+ * sysfs and "vdpa dev vstats" can be read from outside meanwhile.
+ */
+int hold_running(struct client *c, double secs)
+{
+	double end = now_sec() + secs;
+	int ret;
+
+	if (secs <= 0)
+		return 0;
+	say("holding the device running for %.1f s", secs);
+	while (now_sec() < end) {
+		ret = poll_calls(c, 50);
+		if (ret)
+			return ret;
+	}
+	say("hold over: RX frames %u, TX completed %u", c->rx_frames,
+	    c->tx_done);
+	return 0;
+}
+
+void client_init(struct client *c, const struct options *opt,
+		 const char *path, const char *label)
+{
+	memset(c, 0, sizeof(*c));
+	c->opt = *opt;
+	c->opt.path = path;
+	c->label = label;
+	c->dev.fd = -1;
+	c->rx.kick_fd = -1;
+	c->rx.call_fd = -1;
+	c->tx.kick_fd = -1;
+	c->tx.call_fd = -1;
+	c->cvq.vq.kick_fd = -1;
+	c->cvq.vq.call_fd = -1;
+}
+
 /* Reset, check, unmap, free. Returns 0 or the first error. */
-static int teardown(struct client *c)
+int teardown(struct client *c)
 {
 	char buf[96];
 	uint8_t status;
@@ -1466,7 +1668,8 @@ static int teardown(struct client *c)
 	split_vq_fini(&c->rx);
 	split_vq_fini(&c->tx);
 	cvq_fini(&c->cvq);
-	dma_region_destroy(&c->mem);
+	if (!c->borrowed_mem)
+		dma_region_destroy(&c->mem);
 	dma_region_destroy(&c->cvq_mem);
 	if (c->opened)
 		vdpa_close(&c->dev);
@@ -1474,66 +1677,87 @@ static int teardown(struct client *c)
 	return err;
 }
 
+static const char *result_name(int result, const struct options *o)
+{
+	switch (result) {
+	case 0:
+		return o->migrate ? "migration ok" :
+		       o->cvq ? "cvq ok, data path ok" : "data path ok";
+	case EXIT_NO_REPLY:
+		return "no reply";
+	case EXIT_CVQ:
+		return "CVQ check failed";
+	case EXIT_BASE:
+		return "ring base check failed";
+	case EXIT_STATE:
+		return "suspend/resume/restore check failed";
+	case EXIT_MIGRATE:
+		return "frames lost or duplicated";
+	default:
+		return "error";
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct client c;
+	struct options opt;
+	struct client c, d;
 	int result, ret;
 
-	memset(&c, 0, sizeof(c));
-	c.dev.fd = -1;
-	c.rx.kick_fd = -1;
-	c.rx.call_fd = -1;
-	c.tx.kick_fd = -1;
-	c.tx.call_fd = -1;
-	c.cvq.vq.kick_fd = -1;
-	c.cvq.vq.call_fd = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	now_sec();
 
-	if (parse_options(argc, argv, &c.opt))
+	if (parse_options(argc, argv, &opt))
 		return EXIT_ERROR;
+	client_init(&c, &opt, opt.path, opt.migrate ? "A: " : "");
+	client_init(&d, &opt, opt.dst_path, "B: ");
 
-	ret = probe(&c);
-	if (!ret) {
-		memcpy(c.mac, c.opt.have_mac ? c.opt.mac : c.cfg.mac, 6);
-		if (!c.opt.have_mac &&
-		    !(c.features_offered & (1ULL << VIRTIO_NET_F_MAC))) {
-			/* locally administered, fixed */
-			static const uint8_t fallback[6] = {
-				0x02, 0x00, 0x00, 0x5e, 0x00, 0x01
-			};
-
-			memcpy(c.mac, fallback, 6);
-			say("no VIRTIO_NET_F_MAC and no --mac: using 02:00:00:5e:00:01");
-		}
-		if (c.opt.cvq)
+	if (opt.migrate) {
+		ret = run_migrate(&c, &d);
+	} else {
+		if (opt.suspend_test)
+			c.rx_held = 8;	/* posted while suspended */
+		ret = probe(&c);
+		if (!ret && c.opt.cvq)
 			ret = probe_isolation(&c);
+		if (!ret)
+			ret = negotiate(&c);
+		if (!ret)
+			ret = setup_queues(&c);
+		if (!ret && c.opt.cvq)
+			ret = run_cvq(&c);
+		if (!ret)
+			ret = run(&c);
+		if (!ret && c.opt.restore)
+			ret = check_restore(&c);
+		if (!ret && c.opt.reset_base)
+			ret = check_reset_base(&c);
+		if (!ret && c.opt.suspend_test)
+			ret = check_suspend(&c);
+		if (!ret)
+			ret = hold_running(&c, c.opt.hold);
 	}
-	if (!ret)
-		ret = negotiate(&c);
-	if (!ret)
-		ret = setup_queues(&c);
-	if (!ret && c.opt.cvq)
-		ret = run_cvq(&c);
-	if (!ret)
-		ret = run(&c);
-	if (!ret && c.opt.reset_base)
-		ret = check_reset_base(&c);
 
 	if (ret < 0)
 		result = EXIT_ERROR;
 	else
-		result = ret;	/* 0, EXIT_NO_REPLY, EXIT_CVQ or EXIT_BASE */
+		result = ret;
 
+	if (opt.migrate) {
+		log_prefix(d.label);
+		ret = teardown(&d);
+		if (ret && result != EXIT_ERROR)
+			result = EXIT_ERROR;
+		log_prefix(c.label);
+	}
 	ret = teardown(&c);
 	if (ret && result != EXIT_ERROR)
 		result = EXIT_ERROR;
 
-	say("exit %d (%s%s)", result,
-	    result == 0 ? (c.opt.cvq ? "cvq ok, data path ok" : "data path ok") :
-	    result == EXIT_NO_REPLY ? "no reply" :
-	    result == EXIT_CVQ ? "CVQ check failed" :
-	    result == EXIT_BASE ? "ring base check failed" : "error",
-	    result == 0 && c.opt.reset_base ? ", ring bases ok" : "");
+	log_prefix("");
+	say("exit %d (%s%s%s%s)", result, result_name(result, &opt),
+	    result == 0 && opt.reset_base ? ", ring bases ok" : "",
+	    result == 0 && opt.restore ? ", restored bases ok" : "",
+	    result == 0 && opt.suspend_test ? ", suspend/resume ok" : "");
 	return result;
 }

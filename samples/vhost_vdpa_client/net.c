@@ -77,6 +77,120 @@ size_t net_build_arp_request(uint8_t *frame, size_t cap, const uint8_t mac[6],
 	return ETH_FRAME_MIN;
 }
 
+size_t net_build_arp_reply(uint8_t *frame, size_t cap, const uint8_t mac[6],
+			   uint32_t ip, const uint8_t tha[6], uint32_t tpa)
+{
+	uint8_t *arp = frame + ETH_HLEN_;
+
+	if (cap < ETH_FRAME_MIN)
+		return 0;
+	memset(frame, 0, ETH_FRAME_MIN);
+
+	memcpy(frame, tha, 6);
+	memcpy(frame + 6, mac, 6);
+	put_be16(frame + 12, ETHERTYPE_ARP_);
+
+	put_be16(arp + 0, 1);
+	put_be16(arp + 2, 0x0800);
+	arp[4] = 6;
+	arp[5] = 4;
+	put_be16(arp + 6, ARP_OP_REPLY);
+	memcpy(arp + 8, mac, 6);
+	memcpy(arp + 14, &ip, 4);
+	memcpy(arp + 18, tha, 6);
+	memcpy(arp + 24, &tpa, 4);
+	return ETH_FRAME_MIN;
+}
+
+/* RFC 1071: one's complement of the one's complement sum of 16-bit words. */
+static uint16_t inet_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get_be16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+#define IP_HLEN		20
+#define ICMP_HLEN	8
+#define IPPROTO_ICMP_	1
+#define ICMP_ECHO_REPLY_	0
+#define ICMP_ECHO_REQUEST_	8
+
+size_t net_build_icmp_echo(uint8_t *frame, size_t cap,
+			   const uint8_t src_mac[6], const uint8_t dst_mac[6],
+			   uint32_t src_ip, uint32_t dst_ip, uint16_t id,
+			   uint16_t seq, size_t payload)
+{
+	uint8_t *ip = frame + ETH_HLEN_;
+	uint8_t *icmp = ip + IP_HLEN;
+	size_t len = ETH_HLEN_ + IP_HLEN + ICMP_HLEN + payload;
+	size_t i;
+
+	if (len > cap || len > ETH_FRAME_MAX)
+		return 0;
+	if (len < ETH_FRAME_MIN) {
+		memset(frame, 0, ETH_FRAME_MIN);
+		len = ETH_FRAME_MIN;	/* padding after the IP packet */
+	}
+
+	memcpy(frame, dst_mac, 6);
+	memcpy(frame + 6, src_mac, 6);
+	put_be16(frame + 12, ETHERTYPE_IPV4_);
+
+	ip[0] = 0x45;				/* version 4, 5 words */
+	ip[1] = 0;
+	put_be16(ip + 2, (uint16_t)(IP_HLEN + ICMP_HLEN + payload));
+	put_be16(ip + 4, seq);			/* identification */
+	put_be16(ip + 6, 0x4000);		/* don't fragment */
+	ip[8] = 64;				/* TTL */
+	ip[9] = IPPROTO_ICMP_;
+	put_be16(ip + 10, 0);
+	memcpy(ip + 12, &src_ip, 4);
+	memcpy(ip + 16, &dst_ip, 4);
+	put_be16(ip + 10, inet_csum(ip, IP_HLEN));
+
+	icmp[0] = ICMP_ECHO_REQUEST_;
+	icmp[1] = 0;
+	put_be16(icmp + 2, 0);
+	put_be16(icmp + 4, id);
+	put_be16(icmp + 6, seq);
+	for (i = 0; i < payload; i++)
+		icmp[ICMP_HLEN + i] = (uint8_t)(seq + i);
+	put_be16(icmp + 2, inet_csum(icmp, ICMP_HLEN + payload));
+	return len;
+}
+
+/* An ICMP echo reply in an unfragmented IPv4 packet, checksums verified. */
+static void parse_icmp_echo_reply(const uint8_t *ip, size_t len,
+				  struct frame_info *fi)
+{
+	size_t ihl, total;
+
+	if (len < IP_HLEN || ip[0] >> 4 != 4)
+		return;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	total = get_be16(ip + 2);
+	if (ihl < IP_HLEN || total < ihl + ICMP_HLEN || total > len ||
+	    ip[9] != IPPROTO_ICMP_ || (get_be16(ip + 6) & 0x3fff) ||
+	    inet_csum(ip, ihl))
+		return;
+	if (ip[ihl] != ICMP_ECHO_REPLY_ || ip[ihl + 1] ||
+	    inet_csum(ip + ihl, total - ihl))
+		return;
+	fi->icmp_echo_reply = true;
+	memcpy(&fi->ip_src, ip + 12, 4);
+	memcpy(&fi->ip_dst, ip + 16, 4);
+	fi->icmp_id = get_be16(ip + ihl + 4);
+	fi->icmp_seq = get_be16(ip + ihl + 6);
+}
+
 int net_parse_frame(const uint8_t *frame, size_t len, struct frame_info *fi)
 {
 	const uint8_t *arp = frame + ETH_HLEN_;
@@ -89,6 +203,10 @@ int net_parse_frame(const uint8_t *frame, size_t len, struct frame_info *fi)
 	memcpy(fi->src, frame + 6, 6);
 	fi->ethertype = get_be16(frame + 12);
 
+	if (fi->ethertype == ETHERTYPE_IPV4_) {
+		parse_icmp_echo_reply(frame + ETH_HLEN_, len - ETH_HLEN_, fi);
+		return 0;
+	}
 	if (fi->ethertype != ETHERTYPE_ARP_ || len < ETH_HLEN_ + ARP_LEN)
 		return 0;
 	if (get_be16(arp) != 1 || get_be16(arp + 2) != 0x0800 ||
@@ -106,6 +224,11 @@ int net_parse_frame(const uint8_t *frame, size_t len, struct frame_info *fi)
 bool net_is_arp_reply_from(const struct frame_info *fi, uint32_t ip)
 {
 	return fi->arp && fi->arp_op == ARP_OP_REPLY && fi->arp_spa == ip;
+}
+
+bool net_is_arp_request_for(const struct frame_info *fi, uint32_t ip)
+{
+	return fi->arp && fi->arp_op == ARP_OP_REQUEST && fi->arp_tpa == ip;
 }
 
 int net_parse_mac(const char *s, uint8_t mac[6])

@@ -197,6 +197,42 @@ int split_vq_kick(struct split_vq *vq)
 	return 1;
 }
 
+int split_vq_notify(struct split_vq *vq)
+{
+	uint64_t one = 1;
+
+	if (write(vq->kick_fd, &one, sizeof(one)) != sizeof(one)) {
+		int err = errno;
+
+		fail("vq %u: kick eventfd write: %s\n", vq->index,
+		     strerror(err));
+		return -err;
+	}
+	vq->kicks++;
+	return 0;
+}
+
+int split_vq_move(struct split_vq *to, struct split_vq *from, uint16_t base)
+{
+	int err;
+
+	*to = *from;
+	from->next = NULL;
+	from->chain_len = NULL;
+	from->cookie = NULL;
+	to->base = base;
+	to->kicks = 0;
+	to->calls = 0;
+	to->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	to->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (to->kick_fd < 0 || to->call_fd < 0) {
+		err = errno;
+		fail("vq %u: eventfd: %s\n", to->index, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
 int split_vq_get_used(struct split_vq *vq, void **cookie, uint32_t *len)
 {
 	struct vring_used_elem elem;

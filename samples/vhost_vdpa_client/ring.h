@@ -76,6 +76,17 @@ int split_vq_add(struct split_vq *vq, const struct vq_buf *bufs,
  */
 int split_vq_kick(struct split_vq *vq);
 
+/* Write the kick eventfd whatever VRING_USED_F_NO_NOTIFY says: 0 or -errno. */
+int split_vq_notify(struct split_vq *vq);
+
+/*
+ * Hand the ring state of `from` (rings, free list, cookies, indexes) to
+ * `to`, which gets eventfds of its own and `base` as the value for
+ * VHOST_SET_VRING_BASE: the same rings in the same memory, attached to
+ * another device. `from` keeps only its eventfds. 0 or -errno.
+ */
+int split_vq_move(struct split_vq *to, struct split_vq *from, uint16_t base);
+
 /*
  * Take the next used chain: 1 with *cookie and *len (bytes the device
  * wrote) set, 0 when there is none, -EIO when the device returned an id

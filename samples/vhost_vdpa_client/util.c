@@ -13,6 +13,13 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static const char *prefix = "";
+
+void log_prefix(const char *p)
+{
+	prefix = p ? p : "";
+}
+
 double now_sec(void)
 {
 	static double start = -1.0;
@@ -26,7 +33,7 @@ void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("[%8.3f] ", now_sec());
+	printf("[%8.3f] %s", now_sec(), prefix);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -39,7 +46,7 @@ void fail(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "[%8.3f] error: ", now_sec());
+	fprintf(stderr, "[%8.3f] %serror: ", now_sec(), prefix);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

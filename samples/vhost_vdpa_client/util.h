@@ -15,6 +15,9 @@
 /* Seconds since the first call (monotonic clock). */
 double now_sec(void);
 
+/* Text after the timestamp of every later line ("A: "), "" for none. */
+void log_prefix(const char *p);
+
 /* One progress line on stdout: "[  1.234] <text>". */
 __printf(1, 2) void say(const char *fmt, ...);
 

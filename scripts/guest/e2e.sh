@@ -198,10 +198,11 @@ for bdf in "$BDF0" "$BDF1"; do
 	fi
 done
 
-# QEMU's virtio-net-pci: no SUSPEND, no device-state capability, RING_RESET.
+# QEMU's virtio-net-pci: no SUSPEND, no device-state capability, RING_RESET:
+# suspended by queue resets, ring state from the client's rings (issue 6).
 has "facilities of $BDF0 in sysfs" \
 	"$(cat "/sys/bus/pci/devices/$BDF0/vp_svq_facilities" 2>&1)" \
-	"^suspend=none vq_state=initial-only enable_after_driver_ok=ring-reset\$"
+	"^suspend=queue-reset vq_state=client-ring enable_after_driver_ok=ring-reset\$"
 
 # --- 1. mgmtdev show -----------------------------------------------------------
 # User-mode NIC: 1 queue pair + CVQ = 3 vqs; tap NIC: 4 pairs + CVQ = 9.
@@ -502,6 +503,115 @@ else
 	fi
 fi
 
+# Section 7's ring state tests on a plain device (issue 6), run from there
+# on the vhost-vdpa device \$1 of vdpa0 (on \$BDF0, user-mode networking).
+# client_held OUT ARGS...: run the client on the background with --hold 3;
+# once it says it holds the device running, record vp_svq_queues of $BDF0
+# in $queues and the vstats of RX and TX in $vst0/$vst1; then wait for it.
+# Sets $rc and $out.
+client_held() {
+	_o="$1"
+	shift
+	timeout 120 /bin/vdpa-client --hold 3 "$@" >"$_o" 2>&1 &
+	_pid=$!
+	queues="(the client never held the device running)" vst0="" vst1=""
+	if wait_held 90 "$_pid" "$_o"; then
+		queues="$(cat "/sys/bus/pci/devices/$BDF0/vp_svq_queues" 2>&1)"
+		vst0="$(timeout $T vdpa dev vstats show vdpa0 qidx 0 2>&1 | oneline)"
+		vst1="$(timeout $T vdpa dev vstats show vdpa0 qidx 1 2>&1 | oneline)"
+	fi
+	wait $_pid
+	rc=$?
+	out="$(cat "$_o")"
+}
+# wait_held SECONDS PID FILE: until the client PID says in FILE that it
+# holds the device running (0), or it exited or time ran out (1).
+wait_held() {
+	_t=$(($1 * 10))
+	while [ "$_t" -gt 0 ] && kill -0 "$2" 2>/dev/null; do
+		grep -q 'holding the device running' "$3" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	grep -q 'holding the device running' "$3"
+}
+# want NAME PATTERN: PASS with the client's matching line, else FAIL with
+# the client's last lines and dmesg.
+want() {
+	if echo "$out" | grep -Eq -- "$2"; then
+		pass "$1: $(echo "$out" | grep -E -- "$2" | tail -n 1 | sed 's/^\[[^]]*\] //')"
+	else
+		fail "$1" "no /$2/ (rc=$rc): $(echo "$out" | grep -E 'error|suspend:|resume:|restore:|exit' | tail -n 6 | oneline); dmesg: $(dmesg_new | tail -n 3 | oneline)"
+	fi
+}
+# queues_have NAME LINE...: vp_svq_queues (as recorded) holds each LINE.
+queues_have() {
+	_n="$1"
+	shift
+	for _l in "$@"; do
+		if ! echo "$queues" | grep -qx -- "$_l"; then
+			fail "$_n" "no line '$_l' in vp_svq_queues: $(echo "$queues" | oneline)"
+			return 1
+		fi
+	done
+	pass "$_n ($(echo "$queues" | oneline))"
+}
+vhost_state_tests() {
+	# Suspend with frames in flight, bases, nothing moves while
+	# suspended, resume serves what was posted meanwhile.
+	for args in "--suspend-test" "--suspend-test --cvq"; do
+		dmesg_mark
+		# shellcheck disable=SC2086 # two words on purpose
+		client_held /tmp/suspend.out $args "$1"
+		echo "$out" | sed "s/^/client $args: /"
+		want "vhost-vdpa $args: suspend" 'suspend: VHOST_VDPA_SUSPEND: ok'
+		bases="$(echo "$out" | grep 'suspend: vq [0-9]* [A-Z]*: VHOST_GET_VRING_BASE' | sed 's/^\[[^]]*\] suspend: //')"
+		nwant=2
+		[ "$args" = "--suspend-test" ] || nwant=3
+		if [ "$(echo "$bases" | grep -c ': equal$')" = $nwant ] &&
+			echo "$out" | grep -q 'every ring base equals its used index'; then
+			pass "vhost-vdpa $args: suspended ring bases = used indices: $(echo "$bases" | sed 's/ (avail.*//' | oneline)"
+		else
+			fail "vhost-vdpa $args: suspended ring bases = used indices" "rc=$rc: $(echo "$out" | grep -E 'suspend|error' | tail -n 5 | oneline)"
+		fi
+		want "vhost-vdpa $args: nothing consumed while suspended" 'suspend: nothing consumed while suspended'
+		want "vhost-vdpa $args: resume serves the buffers posted while suspended" 'resume: the buffers posted while suspended were served'
+		want "vhost-vdpa $args: traffic continues after resume" 'resume: ARP request after the resume answered'
+		if [ "$args" = "--suspend-test" ]; then
+			queues_have "vhost-vdpa --suspend-test: vp_svq_queues after resume" "0 shadow resumed" "1 shadow resumed"
+		fi
+		if [ $rc = 0 ]; then pass "vhost-vdpa $args: client exit 0"; else fail "vhost-vdpa $args: client exit" "rc=$rc: $(echo "$out" | tail -n 1)"; fi
+	done
+
+	# A fresh device restored at RX 1000 / TX 300 before DRIVER_OK.
+	dmesg_mark
+	client_held /tmp/restore.out --restore 1000,300 "$1"
+	echo "$out" | sed 's/^/client --restore 1000,300: /'
+	want "vhost-vdpa --restore 1000,300: RX base set before DRIVER_OK reads back" 'vq 0 RX: VHOST_SET_VRING_BASE 1000 before DRIVER_OK, VHOST_GET_VRING_BASE reads 1000$'
+	want "vhost-vdpa --restore 1000,300: TX base set before DRIVER_OK reads back" 'vq 1 TX: VHOST_SET_VRING_BASE 300 before DRIVER_OK, VHOST_GET_VRING_BASE reads 300$'
+	want "vhost-vdpa --restore 1000,300: ARP through restored rings" 'ARP reply from'
+	want "vhost-vdpa --restore 1000,300: TX used index continues from 300" 'vq 1 TX: used idx 3[0-9][0-9] = base 300 \+ [1-9][0-9]* used entr.*: continues from the base'
+	want "vhost-vdpa --restore 1000,300: RX used index continues from 1000" 'vq 0 RX: used idx 10[0-9][0-9] = base 1000 \+ [1-9][0-9]* used entr.*: continues from the base'
+	queues_have "vhost-vdpa --restore 1000,300: vp_svq_queues" "0 shadow restored" "1 shadow restored"
+	if echo "$vst1" | grep -Eq ' shadow 1( |$)'; then
+		pass "vhost-vdpa --restore 1000,300: vstats of TX say shadow 1 ($vst1)"
+	else
+		fail "vhost-vdpa --restore 1000,300: vstats of TX" "no 'shadow 1': $vst1"
+	fi
+	if [ $rc = 0 ]; then pass "vhost-vdpa --restore 1000,300: client exit 0"; else fail "vhost-vdpa --restore 1000,300: client exit" "rc=$rc: $(echo "$out" | tail -n 1)"; fi
+
+	# Only the queue with a non-initial base is shadowed.
+	dmesg_mark
+	client_held /tmp/restore0.out --restore 1000,0 "$1"
+	echo "$out" | sed 's/^/client --restore 1000,0: /'
+	queues_have "vhost-vdpa --restore 1000,0: RX restored, TX (base 0) passthrough" "0 shadow restored" "1 passthrough"
+	if [ $rc = 0 ]; then pass "vhost-vdpa --restore 1000,0: client exit 0 (used indexes continue from 1000 and 0)"; else fail "vhost-vdpa --restore 1000,0: client exit" "rc=$rc: $(echo "$out" | grep -E 'restore:|error|exit' | tail -n 4 | oneline)"; fi
+	dmesg_mark
+	client_held /tmp/plain.out "$1"
+	queues_have "vhost-vdpa plain start: vp_svq_queues all passthrough" "0 passthrough" "1 passthrough"
+	info "vhost-vdpa plain start: vstats RX: $vst0; TX: $vst1"
+}
+
 # --- 7. vhost-vdpa: the user-space client sends an ARP request ----------------
 load_mod vhost_vdpa || fail "vhost_vdpa: load" "insmod failed"
 dmesg_mark
@@ -571,6 +681,7 @@ if run_ok "vhost-vdpa: dev add vdpa0 on pci/$BDF0" vdpa dev add name vdpa0 mgmtd
 					fail "vhost-vdpa $args: bases after a reset of the running device" "rc=$rc: $(echo "$out" | grep -E 'reset-base|error|exit' | oneline); dmesg: $(dmesg_new | tail -n 3 | oneline)"
 				fi
 			done
+			vhost_state_tests "$vhdev"
 		fi
 	else
 		fail "vhost-vdpa: bind vdpa0 to vhost_vdpa" "no vhost-vdpa device; dmesg: $(dmesg_new | tail -n 5 | oneline)"

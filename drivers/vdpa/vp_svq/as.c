@@ -20,6 +20,7 @@
 #include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/vhost_iotlb.h>
+#include <linux/vmalloc.h>
 
 #include "vp_svq.h"
 
@@ -157,7 +158,7 @@ static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 				    dev_name(&dev->vdpa.dev), dev->iommu_why);
 		return -EOPNOTSUPP;
 	}
-	if (dev->hwcvq_dma_api) {
+	if (dev->drings_dma_api) {
 		dev_err_ratelimited(dma_dev,
 				    "%s: first mapping after DRIVER_OK: map memory before starting the device\n",
 				    dev_name(&dev->vdpa.dev));
@@ -185,12 +186,12 @@ static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 static void vp_svq_as_domain_put(struct vp_svq_dev *dev, bool force)
 {
 	lockdep_assert_held(&dev->as_lock);
-	if (!dev->domain || (!force && dev->hwcvq_mapped))
+	if (!dev->domain || (!force && dev->drings_mapped))
 		return;
 	iommu_detach_device(dev->domain, dev->parent->dev);
 	iommu_domain_free(dev->domain);
 	dev->domain = NULL;
-	dev->hwcvq_mapped = false;
+	dev->drings_mapped = 0;
 }
 
 static bool vp_svq_as_range_ok(struct vp_svq_dev *dev, u64 iova, u64 size)
@@ -398,7 +399,7 @@ void vp_svq_as_release(struct vp_svq_dev *dev)
 	mutex_unlock(&dev->as_lock);
 }
 
-/* ---- access to client memory, for the shadow CVQ ---- */
+/* ---- access to client memory: the shadow CVQ, ring state, shadow rings ---- */
 
 /*
  * A kernel client hands the CVQ physical addresses (see get_vq_dma_dev).
@@ -493,83 +494,253 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 	return ret;
 }
 
+/*
+ * Physical address behind data-group address @addr, and how many bytes
+ * from there are contiguous. A kernel client's addresses are DMA
+ * addresses of the function (get_vq_dma_dev), translated by its IOMMU
+ * domain if it has a translating one; anyone else's go through the data
+ * group's address space, with the permission asked for.
+ */
+static int vp_svq_as_data_phys(struct vp_svq_dev *dev, u64 addr, bool write,
+			       phys_addr_t *pa, u64 *len)
+{
+	u32 need = write ? VHOST_MAP_WO : VHOST_MAP_RO;
+	struct iommu_domain *domain;
+	struct vhost_iotlb_map *map;
+
+	if (vp_svq_as_identity(dev)) {
+		domain = iommu_get_domain_for_dev(dev->parent->dev);
+		if (domain && (domain->type & __IOMMU_DOMAIN_PAGING)) {
+			*pa = iommu_iova_to_phys(domain, addr);
+			*len = PAGE_SIZE - offset_in_page(addr);
+			return *pa ? 0 : -EFAULT;
+		}
+		*pa = addr;
+		*len = U64_MAX - addr + 1;
+		return 0;
+	}
+	lockdep_assert_held(&dev->as_lock);
+	map = vhost_iotlb_itree_first(dev->as[vp_svq_data_asid(dev)], addr,
+				      addr);
+	if (!map)
+		return -EFAULT;
+	if ((map->perm & need) != need)
+		return -EPERM;
+	*pa = map->addr + (addr - map->start);
+	*len = map->last - addr + 1;
+	return 0;
+}
+
 /**
  * vp_svq_as_read_data() - read client memory through the data group's
  *	address space
  * @dev: the vDPA device
- * @addr: client address
+ * @addr: client address (a DMA address of the function for a kernel
+ *	client)
  * @buf: kernel buffer
  * @len: bytes
  *
- * Only for a client that maps its memory (vhost-vdpa): a kernel client's
- * data queues use DMA addresses of the function, which the driver does not
- * translate.
- *
- * Return: 0; -EOPNOTSUPP for a kernel client; -EFAULT or -EPERM as
- * vp_svq_as_access().
+ * Return: 0; -EFAULT when part of the range is not mapped, -EPERM when the
+ * mapping does not allow reading.
  */
 int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
 			size_t len)
 {
-	int ret;
+	phys_addr_t pa;
+	int ret = 0;
+	u64 n;
 
-	if (vp_svq_as_identity(dev))
-		return -EOPNOTSUPP;
-	if (!len)
-		return 0;
-	if (addr + len - 1 < addr)
+	if (len && addr + len - 1 < addr)
 		return -EFAULT;
 	mutex_lock(&dev->as_lock);
-	ret = vp_svq_as_xfer(dev->as[dev->group_asid[VP_SVQ_GROUP_DATA]], addr,
-			     buf, len, false);
+	while (len) {
+		ret = vp_svq_as_data_phys(dev, addr, false, &pa, &n);
+		if (ret)
+			break;
+		n = min_t(u64, n, len);
+		if (!pfn_valid(PHYS_PFN(pa)) || !pfn_valid(PHYS_PFN(pa + n - 1))) {
+			ret = -EFAULT;
+			break;
+		}
+		vp_svq_as_copy_pa(pa, buf, n, false);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
 	mutex_unlock(&dev->as_lock);
 	return ret;
 }
 
+/*
+ * The page behind data-group address @addr, with a reference when @ref.
+ * A kernel client's ring lives until its queues are deleted, after the
+ * reset that ends shadow mode; its pages may be tails of a non-compound
+ * DMA allocation, which take no reference.
+ */
+static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
+			      bool write, bool ref, struct page **page)
+{
+	phys_addr_t pa;
+	u64 n;
+	int ret;
+
+	ret = vp_svq_as_data_phys(dev, addr, write, &pa, &n);
+	if (ret)
+		return ret;
+	if (n < need || offset_in_page(pa) != offset_in_page(addr) ||
+	    !pfn_valid(PHYS_PFN(pa)))
+		return -EFAULT;
+	*page = pfn_to_page(PHYS_PFN(pa));
+	if (!ref)
+		return 0;
+	return try_get_page(*page) ? 0 : -EFAULT;
+}
+
+/**
+ * vp_svq_as_kmap_data() - map client memory of the data group into the
+ *	kernel, for as long as the caller needs it
+ * @dev: the vDPA device
+ * @addr: client address (a DMA address of the function for a kernel
+ *	client)
+ * @len: bytes
+ * @write: the caller writes there (needs write permission)
+ * @map: filled; release with vp_svq_as_kunmap()
+ *
+ * For a client that maps its memory, the map holds a reference on every
+ * page behind the range: a client that unmaps the memory meanwhile cannot
+ * make the driver touch freed pages. May sleep.
+ *
+ * Return: 0; -EFAULT when part of the range is not mapped (or not memory),
+ * -EPERM without the permission, -ENOMEM.
+ */
+int vp_svq_as_kmap_data(struct vp_svq_dev *dev, u64 addr, size_t len,
+			bool write, struct vp_svq_kmap *map)
+{
+	u64 first = addr & PAGE_MASK, end = addr + len, a, page_end;
+	unsigned int i, n;
+	int ret = 0;
+
+	if (!len || end < addr)
+		return -EFAULT;
+	n = (PAGE_ALIGN(end) - first) >> PAGE_SHIFT;
+	map->pages = kcalloc(n, sizeof(*map->pages), GFP_KERNEL);
+	if (!map->pages)
+		return -ENOMEM;
+	map->refs = !vp_svq_as_identity(dev);
+	mutex_lock(&dev->as_lock);
+	for (i = 0; i < n; i++) {
+		a = max(addr, first + ((u64)i << PAGE_SHIFT));
+		page_end = min(end, first + ((u64)(i + 1) << PAGE_SHIFT));
+		ret = vp_svq_as_get_page(dev, a, page_end - a, write, map->refs,
+					 &map->pages[i]);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&dev->as_lock);
+	map->npages = i;
+	if (ret)
+		goto err_put_pages;
+	map->va = vmap(map->pages, n, VM_MAP, PAGE_KERNEL);
+	if (!map->va) {
+		ret = -ENOMEM;
+		goto err_put_pages;
+	}
+	map->va += offset_in_page(addr);
+	return 0;
+
+err_put_pages:
+	map->va = NULL;
+	vp_svq_as_kunmap(map);
+	return ret;
+}
+
+/**
+ * vp_svq_as_kunmap() - release a map of vp_svq_as_kmap_data()
+ * @map: the map; emptied (releasing an empty map does nothing)
+ */
+void vp_svq_as_kunmap(struct vp_svq_kmap *map)
+{
+	unsigned int i;
+
+	if (map->va)
+		vunmap((void *)((unsigned long)map->va & PAGE_MASK));
+	for (i = 0; map->refs && i < map->npages; i++)
+		put_page(map->pages[i]);
+	kfree(map->pages);
+	memset(map, 0, sizeof(*map));
+}
+
 /* ---- rings the driver owns ---- */
+
+/*
+ * Each driver-owned ring has a slot of the reserved window, large enough
+ * for the largest data ring: slot 0 is the device's CVQ, slot 1 + n data
+ * queue n.
+ */
+static u64 vp_svq_as_slot_size(struct vp_svq_dev *dev)
+{
+	size_t ring = vring_size(max_t(u16, dev->parent->data_queue_max, 1),
+				 SMP_CACHE_BYTES);
+
+	return roundup_pow_of_two(PAGE_ALIGN(ring));
+}
 
 /**
  * vp_svq_as_ring_alloc() - memory for a ring the driver drives itself
  * @dev: the vDPA device
  * @ring: filled with the kernel address and the device's address
+ * @size: bytes
+ * @slot: which ring of the device this is (0 for its CVQ, 1 + n for data
+ *	queue n): where it lives in the reserved IOVA window
  *
- * One page, zeroed. Through the function's domain when a client mapped
- * memory (at the reserved IOVA window), through the DMA API otherwise.
+ * Zeroed, physically contiguous. Through the function's domain when a
+ * client mapped memory (at the reserved IOVA window), through the DMA API
+ * otherwise.
  *
- * Return: 0 or -errno.
+ * Return: 0, -ENOSPC when the slot is outside the reserved window, or
+ * -errno.
  */
-int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring)
+int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
+			 size_t size, unsigned int slot)
 {
 	struct device *dma_dev = dev->parent->dev;
+	u64 stride = vp_svq_as_slot_size(dev);
 	int ret = 0;
 
+	if (size > stride || (slot + 1) * stride > VP_SVQ_IOVA_RESERVED) {
+		dev_err(dma_dev, "%s: no room for ring %u (%zu bytes) in the driver's IOVA window\n",
+			dev_name(&dev->vdpa.dev), slot, size);
+		return -ENOSPC;
+	}
+	ring->size = PAGE_ALIGN(size);
 	mutex_lock(&dev->as_lock);
 	if (dev->domain) {
-		ring->va = (void *)get_zeroed_page(GFP_KERNEL);
+		ring->va = alloc_pages_exact(ring->size,
+					     GFP_KERNEL | __GFP_ZERO);
 		if (!ring->va) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
-		ring->addr = dev->reserved_iova;
+		ring->addr = dev->reserved_iova + slot * stride;
 		ret = iommu_map(dev->domain, ring->addr, virt_to_phys(ring->va),
-				PAGE_SIZE, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE,
+				ring->size, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE,
 				GFP_KERNEL);
 		if (ret) {
-			free_page((unsigned long)ring->va);
+			free_pages_exact(ring->va, ring->size);
 			ring->va = NULL;
 			goto out_unlock;
 		}
 		ring->in_domain = true;
-		dev->hwcvq_mapped = true;
+		dev->drings_mapped++;
 	} else {
-		ring->va = dma_alloc_coherent(dma_dev, PAGE_SIZE, &ring->addr,
+		ring->va = dma_alloc_coherent(dma_dev, ring->size, &ring->addr,
 					      GFP_KERNEL);
 		if (!ring->va) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
 		ring->in_domain = false;
-		dev->hwcvq_dma_api = true;
+		dev->drings_dma_api++;
 	}
 out_unlock:
 	mutex_unlock(&dev->as_lock);
@@ -587,18 +758,19 @@ void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring)
 		return;
 	mutex_lock(&dev->as_lock);
 	if (ring->in_domain) {
-		if (dev->domain)
-			iommu_unmap(dev->domain, ring->addr, PAGE_SIZE);
-		free_page((unsigned long)ring->va);
-		dev->hwcvq_mapped = false;
+		if (dev->domain) {
+			iommu_unmap(dev->domain, ring->addr, ring->size);
+			dev->drings_mapped--;
+		}
+		free_pages_exact(ring->va, ring->size);
 		/* The client may have dropped its mappings meanwhile. */
 		if (!vhost_iotlb_itree_first(dev->as[vp_svq_data_asid(dev)], 0,
 					     U64_MAX))
 			vp_svq_as_domain_put(dev, false);
 	} else {
-		dma_free_coherent(dev->parent->dev, PAGE_SIZE, ring->va,
+		dma_free_coherent(dev->parent->dev, ring->size, ring->va,
 				  ring->addr);
-		dev->hwcvq_dma_api = false;
+		dev->drings_dma_api--;
 	}
 	ring->va = NULL;
 	mutex_unlock(&dev->as_lock);

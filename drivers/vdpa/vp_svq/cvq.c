@@ -85,7 +85,7 @@ int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
 			VP_SVQ_HWCVQ_NUM);
 		return -EINVAL;
 	}
-	ret = vp_svq_as_ring_alloc(dev, &cvq->hw);
+	ret = vp_svq_as_ring_alloc(dev, &cvq->hw, PAGE_SIZE, 0);
 	if (ret)
 		return ret;
 	base = cvq->hw.addr;

@@ -49,6 +49,48 @@ int vp_svq_hw_reset(struct vp_svq_parent *parent)
 	return ret;
 }
 
+static bool vp_svq_hw_queue_is_reset(struct virtio_pci_modern_common_cfg __iomem *cfg)
+{
+	return !vp_ioread16(&cfg->queue_reset) &&
+	       !vp_ioread16(&cfg->cfg.queue_enable);
+}
+
+/**
+ * vp_svq_hw_queue_reset() - reset one queue and wait until it has completed
+ * @parent: the function; VIRTIO_F_RING_RESET negotiated
+ * @qid: the queue
+ *
+ * The device drops the queue's state (its position in the ring included)
+ * and presents queue_reset and queue_enable as 0 once done (virtio 1.2
+ * 4.1.4.3.2). Unlike vp_modern_set_queue_reset(), the wait is bounded.
+ * May sleep.
+ *
+ * Return: 0, -EOPNOTSUPP when the common config has no queue_reset field,
+ * or -ETIMEDOUT.
+ */
+int vp_svq_hw_queue_reset(struct vp_svq_parent *parent, u16 qid)
+{
+	struct virtio_pci_modern_device *mdev = parent->mdev;
+	struct virtio_pci_modern_common_cfg __iomem *cfg;
+	bool done;
+	int ret;
+
+	if (mdev->common_len < offsetofend(struct virtio_pci_modern_common_cfg,
+					   queue_reset))
+		return -EOPNOTSUPP;
+	cfg = (struct virtio_pci_modern_common_cfg __iomem *)mdev->common;
+	vp_iowrite16(qid, &cfg->cfg.queue_select);
+	vp_iowrite16(1, &cfg->queue_reset);
+	ret = read_poll_timeout(vp_svq_hw_queue_is_reset, done, done,
+				VP_SVQ_RESET_POLL_US / 4,
+				VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC,
+				false, cfg);
+	if (ret)
+		dev_err(parent->dev, "vq %u did not complete its reset in %u ms\n",
+			qid, VP_SVQ_RESET_TIMEOUT_MS);
+	return ret;
+}
+
 /*
  * Width of the virtio_net_config field at @offset: the driver must access
  * each field with its own width (virtio 1.x 4.1.3.1).

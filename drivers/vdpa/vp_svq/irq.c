@@ -84,11 +84,22 @@ void vp_svq_irq_hold(struct vp_svq_dev *dev, bool hold)
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
+/*
+ * A shadowed queue's used entries go to the client first; its callback
+ * runs only if the client wants one.
+ */
+static bool vp_svq_vq_wants_cb(struct vp_svq_vq *vq)
+{
+	return !vp_svq_shadow_active(vq) || vp_svq_shadow_interrupt(vq);
+}
+
 static irqreturn_t vp_svq_vq_interrupt(int irq, void *data)
 {
 	struct vp_svq_vq *vq = data;
 
 	atomic64_inc(&vq->irqs);
+	if (!vp_svq_vq_wants_cb(vq))
+		return IRQ_HANDLED;
 	spin_lock(&vq->dev->cb_lock);
 	vp_svq_deliver_locked(vq);
 	spin_unlock(&vq->dev->cb_lock);
@@ -115,7 +126,8 @@ static irqreturn_t vp_svq_shared_interrupt(int irq, void *data)
 	if (isr & VIRTIO_PCI_ISR_CONFIG)
 		vp_svq_deliver_config_locked(dev);
 	for (i = 0; i < dev->nvqs; i++)
-		if (dev->vqs[i].vector != VIRTIO_MSI_NO_VECTOR)
+		if (dev->vqs[i].vector != VIRTIO_MSI_NO_VECTOR &&
+		    vp_svq_vq_wants_cb(&dev->vqs[i]))
 			vp_svq_deliver_locked(&dev->vqs[i]);
 	spin_unlock(&dev->cb_lock);
 	return IRQ_HANDLED;
@@ -123,11 +135,13 @@ static irqreturn_t vp_svq_shared_interrupt(int irq, void *data)
 
 /*
  * Every data queue with a callback gets a vector at DRIVER_OK, ready or
- * not: a client may enable it later (QEMU does).
+ * not: a client may enable it later (QEMU does). So does every ready one:
+ * in shadow mode the driver needs the device's interrupts itself.
  */
 static bool vp_svq_vq_wants_vector(struct vp_svq_dev *dev, u16 idx)
 {
-	return !vp_svq_is_cvq(dev, idx) && dev->vqs[idx].cb.callback;
+	return !vp_svq_is_cvq(dev, idx) &&
+	       (dev->vqs[idx].cb.callback || dev->vqs[idx].ready);
 }
 
 /* Allocate one vector per queue with a callback plus one, else one. */

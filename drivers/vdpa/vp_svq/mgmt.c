@@ -207,6 +207,7 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 	for (i = 0; i < dev->nvqs; i++) {
 		dev->vqs[i].dev = dev;
 		dev->vqs[i].vector = VIRTIO_MSI_NO_VECTOR;
+		vp_svq_shadow_init(&dev->vqs[i]);
 	}
 	return dev;
 }
@@ -281,6 +282,7 @@ static void vp_svq_dev_del(struct vdpa_mgmt_dev *mgtdev,
 	/* Clients reset the device when they go; this is for those that did not. */
 	vp_svq_cvq_stop(dev);
 	vp_svq_hw_reset(parent);
+	vp_svq_shadow_stop_all(dev);
 	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
 	vp_svq_as_release(dev);

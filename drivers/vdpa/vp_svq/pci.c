@@ -313,8 +313,30 @@ static ssize_t vp_svq_facilities_show(struct device *dev,
 static struct device_attribute dev_attr_vp_svq_facilities =
 	__ATTR(vp_svq_facilities, 0444, vp_svq_facilities_show, NULL);
 
+/*
+ * /sys/bus/pci/devices/BDF/vp_svq_queues: how each queue of the vDPA
+ * device runs (passthrough, shadow and why, cvq); empty without a device.
+ */
+static ssize_t vp_svq_queues_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct vp_svq_pci *vpci = pci_get_drvdata(to_pci_dev(dev));
+	struct vp_svq_parent *parent = &vpci->parent;
+	ssize_t len = 0;
+
+	mutex_lock(&parent->lock);
+	if (parent->vdev)
+		len = vp_svq_shadow_show(parent->vdev, buf);
+	mutex_unlock(&parent->lock);
+	return len;
+}
+
+static struct device_attribute dev_attr_vp_svq_queues =
+	__ATTR(vp_svq_queues, 0444, vp_svq_queues_show, NULL);
+
 static struct attribute *vp_svq_pci_attrs[] = {
 	&dev_attr_vp_svq_facilities.attr,
+	&dev_attr_vp_svq_queues.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vp_svq_pci);

@@ -9,12 +9,20 @@
  *  - the device-state capability: stops single queues, and reads and
  *    writes their available and used state.
  * Suspend uses SUSPEND when the device has it, else stops each queue
- * through the capability. Ring state needs the capability. A device with
- * neither cannot be suspended here (-EOPNOTSUPP).
+ * through the capability. Exact ring state needs the capability.
  *
- * While suspended, interrupts the device may still raise for work it
- * finished before it stopped are held, and delivered at resume together
- * with any config change: the client sees none while suspended.
+ * A plain device (neither facility), split rings: suspend stops taking
+ * the client's kicks, gives transmit buffers in flight a bounded time to
+ * complete, and resets the data queues (VIRTIO_F_RING_RESET, negotiated by
+ * the driver for itself) or, without it, the whole device. A reset queue
+ * stands at the client's used index: buffers the device took but did not
+ * use are offered again. Resume, or a state set at a non-initial index,
+ * continues in ring shadow mode (shadow.c), since the device itself can
+ * only start a queue at index 0; after a device reset, resume starts the
+ * device again as at DRIVER_OK and replays the net state through its CVQ.
+ * With RING_RESET, reading the state of a running queue stops it the same
+ * way, so that the state stays true (QEMU 7.2 reads the data queues' state
+ * before it resets the device).
  */
 
 #include <linux/iopoll.h>
@@ -25,6 +33,8 @@
 /* How long a device may take to suspend, resume or stop a queue. */
 #define VP_SVQ_STATE_TIMEOUT_MS	1000
 #define VP_SVQ_STATE_POLL_US	50
+/* How long transmit buffers in flight get to complete on a plain device. */
+#define VP_SVQ_DRAIN_TIMEOUT_MS	100
 
 static struct vp_svq_device_state __iomem *
 vp_svq_state_regs(struct vp_svq_parent *parent)
@@ -43,6 +53,7 @@ void vp_svq_state_probe(struct vp_svq_parent *parent)
 {
 	struct vp_svq_device_state __iomem *st = vp_svq_state_regs(parent);
 	bool suspend = parent->device_features & BIT_ULL(VIRTIO_F_SUSPEND);
+	bool ring_reset = parent->device_features & BIT_ULL(VIRTIO_F_RING_RESET);
 	u16 version;
 
 	if (st) {
@@ -56,11 +67,13 @@ void vp_svq_state_probe(struct vp_svq_parent *parent)
 		}
 	}
 	dev_info(parent->dev,
-		 "migration facilities: SUSPEND %s, device-state capability %s: suspend %s, ring state %s\n",
+		 "migration facilities: SUSPEND %s, device-state capability %s, RING_RESET %s: suspend %s, ring state %s\n",
 		 suspend ? "yes" : "no", st ? "yes" : "no",
+		 ring_reset ? "yes" : "no",
 		 suspend ? "by status bit" : st ? "by stopping each queue" :
-						  "not supported",
-		 st ? "read and written by the device" : "initial only");
+		 ring_reset ? "by resetting each queue" : "by resetting the device",
+		 st ? "read and written by the device" :
+		      "from the client's ring, restored in shadow mode");
 }
 
 /**
@@ -78,21 +91,36 @@ ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf)
 
 	return sysfs_emit(buf, "suspend=%s vq_state=%s enable_after_driver_ok=%s\n",
 			  suspend ? "status-bit" :
-			  parent->state ? "queue-stop" : "none",
-			  parent->state ? "capability" : "initial-only",
+			  parent->state ? "queue-stop" :
+			  ring_reset ? "queue-reset" : "device-reset",
+			  parent->state ? "capability" : "client-ring",
 			  ring_reset ? "ring-reset" : "no");
+}
+
+/* Suspended through the device's facilities, state exact. */
+static bool vp_svq_state_by_facilities(struct vp_svq_dev *dev)
+{
+	return (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) ||
+	       dev->parent->state;
+}
+
+/* A plain device with split rings: stopped by resets, resumed in shadow. */
+static bool vp_svq_state_plain(struct vp_svq_dev *dev)
+{
+	return !vp_svq_state_by_facilities(dev) &&
+	       !(dev->hw_features & BIT_ULL(VIRTIO_F_RING_PACKED));
 }
 
 /**
  * vp_svq_state_can_suspend() - can @dev be suspended?
  * @dev: the vDPA device
  *
- * Return: true with SUSPEND negotiated or the device-state capability.
+ * Return: true with SUSPEND negotiated or the device-state capability,
+ * and for split rings on any device.
  */
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev)
 {
-	return (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) ||
-	       dev->parent->state;
+	return vp_svq_state_by_facilities(dev) || vp_svq_state_plain(dev);
 }
 
 static u16 vp_svq_state_queue_status(struct vp_svq_parent *parent, u16 qid)
@@ -223,6 +251,224 @@ static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 	return ret;
 }
 
+/* Read the client's avail (@used false) or used index of data queue @idx. */
+static int vp_svq_state_ring_idx(struct vp_svq_dev *dev, u16 idx, bool used,
+				 u16 *val)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	u64 addr = used ? vq->device_addr + offsetof(struct vring_used, idx) :
+			  vq->driver_addr + offsetof(struct vring_avail, idx);
+	__virtio16 v;
+	int ret;
+
+	ret = vp_svq_as_read_data(dev, addr, &v, sizeof(v));
+	*val = __virtio16_to_cpu(true, v);
+	return ret;
+}
+
+/* Data queues: even indices receive, odd ones transmit. */
+static bool vp_svq_state_is_tx(struct vp_svq_dev *dev, u16 idx)
+{
+	return !vp_svq_is_cvq(dev, idx) && (idx & 1);
+}
+
+/*
+ * Has transmit queue @idx used what it had been given when it stopped
+ * taking kicks (in passthrough: up to the avail index in @vq->base)?
+ */
+static bool vp_svq_state_tx_drained(struct vp_svq_dev *dev, u16 idx)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	u16 used;
+
+	if (vp_svq_shadow_active(vq))
+		return vp_svq_shadow_drained(vq);
+	if (vp_svq_state_ring_idx(dev, idx, true, &used))
+		return true;
+	return (s16)(used - vq->base) >= 0;
+}
+
+/*
+ * Give the transmit queues being stopped a bounded time to complete what
+ * they took: a frame sent but not yet marked used would be sent again.
+ */
+static void vp_svq_state_drain_tx(struct vp_svq_dev *dev)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(VP_SVQ_DRAIN_TIMEOUT_MS);
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		if (!dev->vqs[idx].stopping || !vp_svq_state_is_tx(dev, idx))
+			continue;
+		while (!vp_svq_state_tx_drained(dev, idx)) {
+			if (time_after(jiffies, deadline)) {
+				dev_info(dev->parent->dev,
+					 "%s: vq %u: transmit buffers still in flight after %u ms are offered again\n",
+					 dev_name(&dev->vdpa.dev), idx,
+					 VP_SVQ_DRAIN_TIMEOUT_MS);
+				break;
+			}
+			usleep_range(20, 50);
+		}
+	}
+}
+
+/* Stop taking kicks on data queue @idx; let its device see what it has. */
+static void vp_svq_state_stop_kicks(struct vp_svq_dev *dev, u16 idx)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+
+	vq->stopping = true;
+	WRITE_ONCE(vq->stopped, true);
+	if (vp_svq_shadow_active(vq) || !vp_svq_state_is_tx(dev, idx))
+		return;
+	/* A kick the client made just now may have been dropped. */
+	if (vp_svq_state_ring_idx(dev, idx, false, &vq->base))
+		vq->base = 0;
+	vp_iowrite16(idx, dev->parent->notify[idx].addr);
+}
+
+/* Stopped queue @idx, reset, stands at the client's used index. */
+static int vp_svq_state_keep_position(struct vp_svq_dev *dev, u16 idx)
+{
+	struct vp_svq_vq *vq = &dev->vqs[idx];
+	int ret;
+
+	if (vp_svq_shadow_active(vq)) {
+		vq->base = vp_svq_shadow_position(vq);
+		vp_svq_shadow_stop(dev, idx);
+		return 0;
+	}
+	ret = vp_svq_state_ring_idx(dev, idx, true, &vq->base);
+	if (ret)
+		dev_err(dev->parent->dev,
+			"%s: vq %u: cannot read the client's used index: %d\n",
+			dev_name(&dev->vdpa.dev), idx, ret);
+	return ret;
+}
+
+/*
+ * Can the driver read where data queue @only (or every running data queue,
+ * @only == U16_MAX) stands? Checked before anything is stopped, so that a
+ * client whose rings the driver cannot reach loses nothing.
+ */
+static int vp_svq_state_check_rings(struct vp_svq_dev *dev, u16 only)
+{
+	u16 idx, val;
+	int ret;
+
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		if ((only != U16_MAX && idx != only) ||
+		    !vp_svq_vq_in_hw(dev, idx) || dev->vqs[idx].stopped)
+			continue;
+		ret = vp_svq_state_ring_idx(dev, idx, true, &val);
+		if (!ret)
+			ret = vp_svq_state_ring_idx(dev, idx, false, &val);
+		if (ret) {
+			dev_info_ratelimited(dev->parent->dev,
+					     "%s: vq %u: the client's ring is not mapped where the driver can read it (%d): cannot stop the queue\n",
+					     dev_name(&dev->vdpa.dev), idx, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static bool vp_svq_state_ring_reset(struct vp_svq_dev *dev)
+{
+	return dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET);
+}
+
+/*
+ * Without RING_RESET: reset the whole device, and bring it back to
+ * FEATURES_OK with the same features, so that only DRIVER_OK is missing.
+ */
+static int vp_svq_state_reset_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	int ret;
+
+	ret = vp_svq_hw_reset(dev->parent);
+	if (ret)
+		return ret;
+	vp_modern_set_status(mdev, status);
+	vp_modern_set_features(mdev, dev->hw_features);
+	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		dev_err(dev->parent->dev,
+			"%s: device refused its features again after a reset\n",
+			dev_name(&dev->vdpa.dev));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Stop data queue @only, or every data queue running in the device
+ * (@only == U16_MAX), on a plain device: kicks first, then a bounded drain
+ * of transmit buffers, then queue resets (with RING_RESET; @only must be
+ * U16_MAX without) or a device reset. Stopped queues keep their position
+ * in &vp_svq_vq.base.
+ */
+static int vp_svq_state_stop_plain(struct vp_svq_dev *dev, u16 only)
+{
+	bool by_queue = vp_svq_state_ring_reset(dev);
+	int ret = 0;
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs; idx++)
+		if ((only == U16_MAX || idx == only) &&
+		    vp_svq_vq_in_hw(dev, idx) && !dev->vqs[idx].stopped)
+			vp_svq_state_stop_kicks(dev, idx);
+	vp_svq_state_drain_tx(dev);
+	if (!by_queue)
+		ret = vp_svq_state_reset_device(dev);
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		if (!dev->vqs[idx].stopping)
+			continue;
+		dev->vqs[idx].stopping = false;
+		if (!ret && by_queue)
+			ret = vp_svq_hw_queue_reset(dev->parent, idx);
+		if (!ret)
+			ret = vp_svq_state_keep_position(dev, idx);
+	}
+	return ret;
+}
+
+/* Run the stopped data queues again, in shadow mode, from their bases. */
+static int vp_svq_state_restart_plain(struct vp_svq_dev *dev)
+{
+	struct vp_svq_vq *vq;
+	int ret = 0;
+	u16 idx;
+
+	for (idx = 0; idx < dev->nvqs && !ret; idx++) {
+		vq = &dev->vqs[idx];
+		if (!vq->stopped)
+			continue;
+		ret = vp_svq_shadow_start(dev, idx, vq->base,
+					  VP_SVQ_SHADOW_RESUMED);
+		if (!ret && vp_svq_state_ring_reset(dev))
+			ret = vp_svq_vq_start_late(dev, idx);
+	}
+	/* Without RING_RESET the device starts again as at DRIVER_OK. */
+	if (!ret && !vp_svq_state_ring_reset(dev))
+		ret = vp_svq_restart_device(dev);
+	if (ret)
+		return ret;
+	for (idx = 0; idx < dev->nvqs; idx++) {
+		vq = &dev->vqs[idx];
+		if (!vq->stopped)
+			continue;
+		WRITE_ONCE(vq->stopped, false);
+		/* What the client offered while the queue was stopped. */
+		vp_svq_shadow_kick(dev, idx);
+	}
+	return 0;
+}
+
 /**
  * vp_svq_state_hold_queue() - keep a queue enabled while suspended stopped
  * @dev: the vDPA device, suspended
@@ -246,6 +492,39 @@ int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
 }
 
 /**
+ * vp_svq_state_park_queue() - a queue enabled while suspended by resets
+ * @dev: the vDPA device, suspended by queue resets
+ * @qid: the data queue being enabled
+ *
+ * The queue does not run in the device: it is marked stopped at the state
+ * set, else at the client's used index, and resume starts it in shadow
+ * mode with the others.
+ *
+ * Return: 0, or -EFAULT/-EPERM when the client's ring cannot be read.
+ */
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
+{
+	struct vp_svq_vq *vq = &dev->vqs[qid];
+	u16 base;
+	int ret;
+
+	if (vq->state_set) {
+		base = vq->state.split.avail_index;
+	} else {
+		ret = vp_svq_state_ring_idx(dev, qid, true, &base);
+		if (ret) {
+			dev_err(dev->parent->dev,
+				"%s: vq %u: cannot read the client's used index: %d\n",
+				dev_name(&dev->vdpa.dev), qid, ret);
+			return ret;
+		}
+	}
+	vq->base = base;
+	WRITE_ONCE(vq->stopped, true);
+	return 0;
+}
+
+/**
  * vp_svq_suspend() - vdpa_config_ops.suspend
  * @vdpa: the vDPA device
  *
@@ -254,8 +533,10 @@ int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid)
  * state reads exactly. The shadow CVQ stops at a request boundary.
  *
  * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
- * a device without SUSPEND and device-state capability; -ETIMEDOUT or -EIO
- * when the device does not comply, with status FAILED.
+ * packed rings on a device without SUSPEND and device-state capability;
+ * -EFAULT or -EPERM, with nothing stopped, when the driver cannot read the
+ * client's rings of such a device; -ETIMEDOUT or -EIO when the device does
+ * not comply, with status FAILED.
  */
 int vp_svq_suspend(struct vdpa_device *vdpa)
 {
@@ -267,19 +548,27 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
 		return 0;
 	if (!vp_svq_state_can_suspend(dev)) {
 		dev_info_ratelimited(dev->parent->dev,
-				     "%s: suspend: the device has neither SUSPEND nor a device-state capability\n",
+				     "%s: suspend: the device has neither SUSPEND nor a device-state capability, and packed rings cannot be shadowed\n",
 				     dev_name(&vdpa->dev));
 		return -EOPNOTSUPP;
+	}
+	if (!vp_svq_state_by_facilities(dev)) {
+		ret = vp_svq_state_check_rings(dev, U16_MAX);
+		if (ret)
+			return ret;
 	}
 
 	vp_svq_irq_hold(dev, true);
 	vp_svq_cvq_pause(dev);
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND))
 		ret = vp_svq_state_suspend_device(dev);
-	else
+	else if (dev->parent->state)
 		ret = vp_svq_state_stop_queues(dev);
+	else
+		ret = vp_svq_state_stop_plain(dev, U16_MAX);
 	if (ret)
 		return vp_svq_state_failed(dev, ret);
+	dev->queues_reset = !vp_svq_state_by_facilities(dev);
 	dev->suspended = true;
 	return 0;
 }
@@ -290,8 +579,11 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
  *
  * Continues exactly where suspend stopped, from ring state written while
  * suspended if any; then delivers the interrupts and config change held.
+ * Queues of a plain device continue in shadow mode; so do queues stopped
+ * because their state was read while the device ran, also when the device
+ * was not suspended.
  *
- * Return: 0, or -ETIMEDOUT with status FAILED.
+ * Return: 0, or -errno with status FAILED.
  */
 int vp_svq_resume(struct vdpa_device *vdpa)
 {
@@ -299,10 +591,16 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	int ret = 0;
 	u16 idx;
 
-	if (!dev->suspended)
-		return 0;
+	if (!dev->suspended) {
+		/* Only queues stopped by a state read (RING_RESET) wait. */
+		ret = vp_svq_driver_ok(dev) && vp_svq_state_ring_reset(dev) ?
+		      vp_svq_state_restart_plain(dev) : 0;
+		return ret ? vp_svq_state_failed(dev, ret) : 0;
+	}
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_SUSPEND)) {
 		ret = vp_svq_state_resume_device(dev);
+	} else if (dev->queues_reset) {
+		ret = vp_svq_state_restart_plain(dev);
 	} else {
 		for (idx = 0; idx < dev->nvqs; idx++)
 			if (vp_svq_vq_in_hw(dev, idx))
@@ -311,6 +609,7 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	if (ret)
 		return vp_svq_state_failed(dev, ret);
 	dev->suspended = false;
+	dev->queues_reset = false;
 	vp_svq_cvq_unpause(dev);
 	vp_svq_irq_hold(dev, false);
 	return 0;
@@ -395,44 +694,49 @@ static bool vp_svq_state_is_initial(struct vp_svq_dev *dev,
  * @idx: queue index
  * @state: where the ring starts
  *
- * Before DRIVER_OK any state is kept and programmed at DRIVER_OK (what a
- * migration destination does); while suspended it is written at once.
- * Needs the device-state capability for a data queue at a non-initial
- * state; the shadow CVQ takes any.
+ * Before DRIVER_OK any state is kept and applied at DRIVER_OK (what a
+ * migration destination does): through the device-state capability, else
+ * by running the queue in shadow mode. While suspended it is applied at
+ * once (capability), or at resume (plain device). The shadow CVQ takes
+ * any state.
  *
- * Return: 0; -EBUSY while the device runs; -EOPNOTSUPP without the
- * capability (a data queue at a non-initial state, or any data queue
- * while suspended).
+ * Return: 0; -EBUSY while the device runs; -EOPNOTSUPP for a packed data
+ * ring at a non-initial state without the capability, or for a data queue
+ * of a device suspended by its SUSPEND bit alone.
  */
 int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 			const struct vdpa_vq_state *state)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vp_svq_vq *vq = &dev->vqs[idx];
 	bool cvq = vp_svq_is_cvq(dev, idx);
 
 	if (vp_svq_driver_ok(dev) && !dev->suspended)
 		return -EBUSY;
-	if (!cvq && !dev->parent->state &&
+	if (!cvq && !dev->parent->state && vp_svq_state_packed(dev) &&
 	    !vp_svq_state_is_initial(dev, state)) {
 		dev_info_ratelimited(dev->parent->dev,
-				     "%s: vq %u: starting a ring at a non-initial index needs the device-state capability\n",
+				     "%s: vq %u: a packed ring starts at a non-initial index only through the device-state capability\n",
 				     dev_name(&vdpa->dev), idx);
 		return -EOPNOTSUPP;
 	}
-	/* Suspended (SUSPEND alone): nothing can move the device's ring. */
-	if (!cvq && !dev->parent->state && dev->suspended) {
+	/* Suspended by SUSPEND alone: nothing can move the device's ring. */
+	if (!cvq && !dev->parent->state && dev->suspended &&
+	    !dev->queues_reset) {
 		dev_info_ratelimited(dev->parent->dev,
-				     "%s: vq %u: the state of a suspended ring can be set only through the device-state capability\n",
+				     "%s: vq %u: the state of a ring suspended by the SUSPEND bit can be set only through the device-state capability\n",
 				     dev_name(&vdpa->dev), idx);
 		return -EOPNOTSUPP;
 	}
-	dev->vqs[idx].state = *state;
-	dev->vqs[idx].state_set = true;
+	vq->state = *state;
+	vq->state_set = true;
 	if (!dev->suspended)
 		return 0;
 	if (cvq)
 		vp_svq_cvq_set_position(dev, state->split.avail_index);
-	else if (vp_svq_vq_in_hw(dev, idx))
+	else if (vq->stopped)
+		vq->base = state->split.avail_index;
+	else if (dev->parent->state && vp_svq_vq_in_hw(dev, idx))
 		vp_svq_state_write(dev, idx, state);
 	return 0;
 }
@@ -445,23 +749,37 @@ static int vp_svq_state_lost(struct vp_svq_dev *dev, u16 idx)
 	return -EOPNOTSUPP;
 }
 
+/* The state of a split ring at index @avail. */
+static void vp_svq_state_split(struct vdpa_vq_state *state, u16 avail)
+{
+	memset(state, 0, sizeof(*state));
+	state->split.avail_index = avail;
+}
+
 /**
  * vp_svq_get_vq_state() - vdpa_config_ops.get_vq_state
  * @vdpa: the vDPA device
  * @idx: queue index
  * @state: filled
  *
- * Return: 0 with the exact state while suspended. Before DRIVER_OK: the
- * state set; else, after a reset of the running device (QEMU stops a
- * device that way), where the ring stood then; else the initial state.
- * -EBUSY while the device runs (the state moves); -EOPNOTSUPP for a data
- * queue without the capability, or whose position a reset lost.
+ * Before DRIVER_OK: the state set; else, after a reset of the running
+ * device (QEMU stops a device that way), where the ring stood then; else
+ * the initial state. After DRIVER_OK: exact while suspended through the
+ * capability; the client's used index for a queue the driver reset (a
+ * plain device). On a plain device with RING_RESET, reading the state of
+ * a running data queue stops it first, so that the state stays true; it
+ * runs again after resume or reset.
+ *
+ * Return: 0; -EBUSY while the device runs (the state moves); -EOPNOTSUPP
+ * for a data queue that cannot be stopped and read, or whose position a
+ * reset lost; -ETIMEDOUT or -EFAULT when stopping it failed (status FAILED).
  */
 int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 			struct vdpa_vq_state *state)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	struct vp_svq_vq *vq = &dev->vqs[idx];
+	int ret;
 
 	if (!vp_svq_driver_ok(dev)) {
 		if (vq->state_set)
@@ -477,30 +795,28 @@ int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 	if (vp_svq_is_cvq(dev, idx) && vq->ready) {
 		if (!dev->suspended)
 			return -EBUSY;
-		memset(state, 0, sizeof(*state));
-		state->split.avail_index = vp_svq_cvq_position(dev);
+		vp_svq_state_split(state, vp_svq_cvq_position(dev));
 		return 0;
 	}
-	if (!dev->parent->state)
+	if (dev->parent->state) {
+		if (!dev->suspended)
+			return -EBUSY;
+		vp_svq_state_read(dev, idx, state);
+		return 0;
+	}
+	if (!vq->stopped && vp_svq_vq_in_hw(dev, idx) &&
+	    vp_svq_state_plain(dev) && vp_svq_state_ring_reset(dev)) {
+		ret = vp_svq_state_check_rings(dev, idx);
+		if (ret)
+			return ret;
+		ret = vp_svq_state_stop_plain(dev, idx);
+		if (ret)
+			return vp_svq_state_failed(dev, ret);
+	}
+	if (!vq->stopped)
 		return -EOPNOTSUPP;
-	if (!dev->suspended)
-		return -EBUSY;
-	vp_svq_state_read(dev, idx, state);
+	vp_svq_state_split(state, vq->base);
 	return 0;
-}
-
-/* Where the used ring of queue @idx stands, read from the client's ring. */
-static int vp_svq_state_used_idx(struct vp_svq_dev *dev, u16 idx, u16 *used)
-{
-	struct vp_svq_vq *vq = &dev->vqs[idx];
-	__le16 v;
-	int ret;
-
-	ret = vp_svq_as_read_data(dev, vq->device_addr +
-				  offsetof(struct vring_used, idx), &v,
-				  sizeof(v));
-	*used = le16_to_cpu(v);
-	return ret;
 }
 
 /**
@@ -527,6 +843,9 @@ void vp_svq_state_save_before_reset(struct vp_svq_dev *dev)
 		} else if (dev->suspended && dev->parent->state) {
 			vp_svq_state_read(dev, idx, &vq->last);
 			vq->last_kind = VP_SVQ_LAST_KNOWN;
+		} else if (vq->stopped) {
+			vp_svq_state_split(&vq->last, vq->base);
+			vq->last_kind = VP_SVQ_LAST_KNOWN;
 		} else {
 			vq->last_kind = VP_SVQ_LAST_LOST;
 		}
@@ -541,8 +860,10 @@ void vp_svq_state_save_before_reset(struct vp_svq_dev *dev)
  * A reset device has completed or dropped every buffer it had taken: the
  * client's used index is where such a ring stands, and buffers the device
  * took but never used are offered again (what QEMU itself does when it
- * cannot get the ring base). Split rings of a client that maps its memory
- * only; any other ring's position stays lost.
+ * cannot get the ring base); a shadowed ring first gets the used entries
+ * the device wrote. Split rings whose memory the driver can reach (mapped
+ * by the client, or a kernel client's); any other ring's position stays
+ * lost.
  */
 void vp_svq_state_save_after_reset(struct vp_svq_dev *dev)
 {
@@ -553,11 +874,13 @@ void vp_svq_state_save_after_reset(struct vp_svq_dev *dev)
 		return;
 	for (idx = 0; idx < dev->nvqs; idx++) {
 		vq = &dev->vqs[idx];
-		if (vq->last_kind != VP_SVQ_LAST_LOST ||
-		    vp_svq_state_used_idx(dev, idx, &used))
+		if (vq->last_kind != VP_SVQ_LAST_LOST)
 			continue;
-		memset(&vq->last, 0, sizeof(vq->last));
-		vq->last.split.avail_index = used;
+		if (vp_svq_shadow_active(vq))
+			used = vp_svq_shadow_position(vq);
+		else if (vp_svq_state_ring_idx(dev, idx, true, &used))
+			continue;
+		vp_svq_state_split(&vq->last, used);
 		vq->last_kind = VP_SVQ_LAST_KNOWN;
 	}
 }

@@ -117,7 +117,13 @@ static void vp_svq_kick_vq(struct vdpa_device *vdpa, u16 idx)
 		return;
 	}
 	atomic64_inc(&dev->vqs[idx].kicks);
-	vp_iowrite16(idx, dev->parent->notify[idx].addr);
+	/* A stopped queue takes nothing: resume looks at its ring anyway. */
+	if (READ_ONCE(dev->vqs[idx].stopped))
+		return;
+	if (vp_svq_shadow_active(&dev->vqs[idx]))
+		vp_svq_shadow_kick(dev, idx);
+	else
+		vp_iowrite16(idx, dev->parent->notify[idx].addr);
 }
 
 static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
@@ -130,8 +136,6 @@ static void vp_svq_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 	dev->vqs[idx].cb = *cb;
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
-
-static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx);
 
 static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 {
@@ -152,8 +156,14 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 	}
 	if (vp_svq_driver_ok(dev) && ready &&
 	    (dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET))) {
+		/* Suspended by resets, it starts at resume with the others. */
+		if (dev->suspended && dev->queues_reset) {
+			if (!vp_svq_state_park_queue(dev, idx))
+				vq->ready = true;
+			return;
+		}
 		/* With queue reset a queue may be enabled while the device runs. */
-		if (vp_svq_enable_late(dev, idx))
+		if (vp_svq_vq_start_late(dev, idx))
 			return;
 		vq->ready = true;
 		/* Suspended, it waits for resume with the others. */
@@ -184,17 +194,30 @@ vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
 	struct vp_svq_parent *parent = dev->parent;
 	struct vdpa_notification_area area = {};
 
-	/* The CVQ's kicks must reach the driver, not the device. */
-	if (vp_svq_is_cvq(dev, idx))
+	/*
+	 * The kicks of the CVQ and of a shadowed queue must reach the driver,
+	 * not the device. vhost-vdpa checks the area at mmap time but maps it
+	 * at the first fault, maybe after the queue entered shadow mode: on a
+	 * device whose queues may be shadowed no doorbell is handed out.
+	 */
+	if (vp_svq_is_cvq(dev, idx) || vp_svq_shadow_possible(dev))
 		return area;
 	area.addr = parent->notify[idx].pa;
 	area.size = parent->notify_size;
 	return area;
 }
 
+/*
+ * A shadowed queue's interrupts must reach the driver: no irq bypass on a
+ * device whose queues may be shadowed (also later, at resume).
+ */
 static int vp_svq_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
 {
-	return vp_svq_irq_of_vq(vdpa_to_vp_svq(vdpa), idx);
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+
+	if (vp_svq_shadow_possible(dev))
+		return -EINVAL;
+	return vp_svq_irq_of_vq(dev, idx);
 }
 
 static u32 vp_svq_get_vq_align(struct vdpa_device *vdpa)
@@ -301,20 +324,29 @@ static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 }
 
 /*
- * Write size and addresses of data queue @idx to the device, and the ring
- * state set before (the device-state capability takes it before the queue
- * is enabled).
+ * Write size and addresses of data queue @idx to the device: the client's
+ * ring, or the driver's in shadow mode (started here if the queue needs
+ * it); and the ring state set before (the device-state capability takes
+ * it before the queue is enabled).
  */
-static void vp_svq_program_vq(struct vp_svq_dev *dev, u16 idx)
+static int vp_svq_program_vq(struct vp_svq_dev *dev, u16 idx)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
 	struct vp_svq_vq *vq = &dev->vqs[idx];
+	u64 desc = vq->desc_addr, driver = vq->driver_addr;
+	u64 device = vq->device_addr;
+	int ret;
 
+	ret = vp_svq_shadow_setup(dev, idx);
+	if (ret)
+		return ret;
+	if (vp_svq_shadow_active(vq))
+		vp_svq_shadow_addrs(vq, &desc, &driver, &device);
 	vp_modern_set_queue_size(mdev, idx, vq->num);
-	vp_modern_queue_address(mdev, idx, vq->desc_addr, vq->driver_addr,
-				vq->device_addr);
-	if (dev->parent->state && vq->state_set)
+	vp_modern_queue_address(mdev, idx, desc, driver, device);
+	if (dev->parent->state && vq->state_set && !vp_svq_shadow_active(vq))
 		vp_svq_state_write(dev, idx, &vq->state);
+	return 0;
 }
 
 /* Check every ready queue; program those that run in the device. */
@@ -329,8 +361,11 @@ static int vp_svq_program_vqs(struct vp_svq_dev *dev)
 		ret = vp_svq_check_vq(dev, idx);
 		if (ret)
 			return ret;
-		if (vp_svq_vq_in_hw(dev, idx))
-			vp_svq_program_vq(dev, idx);
+		if (vp_svq_vq_in_hw(dev, idx)) {
+			ret = vp_svq_program_vq(dev, idx);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -344,23 +379,36 @@ static void vp_svq_enable_vqs(struct vp_svq_dev *dev)
 			vp_modern_set_queue_enable(dev->parent->mdev, idx, true);
 }
 
-/* A data queue the client enables after DRIVER_OK (needs RING_RESET). */
-static int vp_svq_enable_late(struct vp_svq_dev *dev, u16 idx)
+/**
+ * vp_svq_vq_start_late() - start data queue @idx in the running device
+ * @dev: the vDPA device, at DRIVER_OK; RING_RESET negotiated
+ * @idx: the queue, reset in the device (or never enabled)
+ *
+ * For a queue the client enables after DRIVER_OK, and for queues that
+ * resume after a suspend by queue resets.
+ *
+ * Return: 0 or -errno; the queue is not enabled then.
+ */
+int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
 	struct vp_svq_vq *vq = &dev->vqs[idx];
 	int ret;
 
 	ret = vp_svq_check_vq(dev, idx);
+	if (!ret)
+		ret = vp_svq_program_vq(dev, idx);
 	if (ret)
 		return ret;
-	vp_svq_program_vq(dev, idx);
 	if (vp_modern_queue_vector(mdev, idx, vq->vector) != vq->vector) {
 		dev_err(dev->parent->dev, "%s: vq %u: device refused its vector\n",
 			dev_name(&dev->vdpa.dev), idx);
 		return -EBUSY;
 	}
 	vp_modern_set_queue_enable(mdev, idx, true);
+	/* A restored ring may hold buffers offered before it started. */
+	if (vp_svq_shadow_active(vq))
+		vp_svq_shadow_kick(dev, idx);
 	return 0;
 }
 
@@ -410,6 +458,44 @@ static int vp_svq_start_cvq(struct vp_svq_dev *dev)
 	return vp_svq_cvq_start(dev);
 }
 
+/**
+ * vp_svq_restart_device() - start a device that the driver reset while
+ *	the client kept DRIVER_OK (suspend of a plain device without
+ *	RING_RESET)
+ * @dev: the vDPA device; the device at FEATURES_OK with its features, the
+ *	queues that resume already in shadow mode
+ *
+ * As at DRIVER_OK: queues, the device's CVQ and vectors are set up again,
+ * then the net state is replayed through the device's CVQ. A config
+ * change is signalled at resume.
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_restart_device(struct vp_svq_dev *dev)
+{
+	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
+	unsigned long flags;
+	int ret;
+
+	vp_svq_hwcvq_stop(dev);
+	vp_svq_irq_teardown(dev);
+	ret = vp_svq_start(dev);
+	if (ret)
+		return ret;
+	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
+				   VIRTIO_CONFIG_S_DRIVER_OK);
+	/*
+	 * A config change while the device was reset had no vector to raise:
+	 * tell the client at resume, it reads the config again anyway.
+	 */
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	dev->config_pending = true;
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+	if (!(dev->hw_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	return vp_svq_cvq_replay(dev);
+}
+
 static int vp_svq_reset(struct vdpa_device *vdpa)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
@@ -425,7 +511,9 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	ret = vp_svq_hw_reset(dev->parent);
 	if (running)
 		vp_svq_state_save_after_reset(dev);
+	vp_svq_shadow_stop_all(dev);
 	dev->suspended = false;
+	dev->queues_reset = false;
 	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);
 	vp_svq_cvq_reset_state(dev);
@@ -485,6 +573,7 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		goto failed;
 	}
 	vp_modern_set_status(mdev, status);
+	vp_svq_shadow_kick_all(dev);
 	vp_svq_state_forget(dev);
 	if (!vp_svq_start_cvq(dev))
 		return;
@@ -560,7 +649,7 @@ int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val)
 /*
  * The CVQ: what the shadow received, completed and failed. A data queue:
  * kicks that reach the driver (not those written to a doorbell mapped into
- * a guest) and interrupts the driver handled.
+ * a guest), interrupts the driver handled, and shadow mode's counters.
  */
 static int vp_svq_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
 				      struct sk_buff *msg,
@@ -579,7 +668,7 @@ static int vp_svq_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
 	if (vp_svq_put_stat(msg, "kicks", atomic64_read(&vq->kicks)) ||
 	    vp_svq_put_stat(msg, "interrupts", atomic64_read(&vq->irqs)))
 		return -EMSGSIZE;
-	return 0;
+	return vp_svq_shadow_stats(vq, msg);
 }
 
 static void vp_svq_free(struct vdpa_device *vdpa)

@@ -12,8 +12,11 @@
  *   as.c        virtqueue groups, address spaces, the IOMMU domain
  *   cvq.c       the shadow CVQ and the device's own CVQ
  *   net_state.c the CVQ commands understood and the net state they set
- *   state.c     suspend, resume and ring state through the device's
- *               facilities (SUSPEND, the device-state capability)
+ *   state.c     suspend, resume and ring state: through the device's
+ *               facilities (SUSPEND, the device-state capability), or
+ *               on a plain device by queue resets and the client's ring
+ *   shadow.c    ring shadow mode of data queues: the device runs a ring
+ *               the driver owns, filled from the client's
  *
  * Nothing below pci.c knows about struct pci_dev: a struct vp_svq_parent
  * can be built over any struct virtio_pci_modern_device whose register
@@ -121,6 +124,76 @@ struct vp_svq_parent {
 };
 
 /**
+ * struct vp_svq_kmap - client memory mapped into the kernel
+ * @va: kernel address of the first byte asked for
+ * @pages: the pages behind it
+ * @npages: entries in @pages
+ * @refs: the map holds a reference on each page
+ */
+struct vp_svq_kmap {
+	void *va;
+	struct page **pages;
+	unsigned int npages;
+	bool refs;
+};
+
+/**
+ * struct vp_svq_dring - memory for a ring the driver drives itself
+ * @va: kernel address
+ * @addr: the device's address (IOVA in the function's domain, or DMA API)
+ * @size: bytes
+ * @in_domain: @addr is in the reserved window of the function's domain
+ */
+struct vp_svq_dring {
+	void *va;
+	dma_addr_t addr;
+	size_t size;
+	bool in_domain;
+};
+
+/* Why a data queue runs in ring shadow mode (shadow.c). */
+enum vp_svq_shadow_why {
+	VP_SVQ_SHADOW_NONE,	/* passthrough: the device runs the client's ring */
+	VP_SVQ_SHADOW_FORCED,	/* module parameter force_shadow */
+	VP_SVQ_SHADOW_RESTORED,	/* set_vq_state at a non-initial index */
+	VP_SVQ_SHADOW_RESUMED,	/* resumed after a suspend by queue reset */
+};
+
+/**
+ * struct vp_svq_shadow - ring shadow mode of one data queue
+ * @lock: protects everything below; taken by the kick path, the queue's
+ *	interrupt handler, and start/stop
+ * @why: why the queue is shadowed; VP_SVQ_SHADOW_NONE when it is not
+ * @broken: the client's or the device's ring broke the rules: nothing is
+ *	forwarded until the next reset
+ * @client: the client's ring, mapped (desc, avail, used areas)
+ * @cmap: the three mappings behind @client
+ * @ring: the ring the device runs, in @dring
+ * @dring: memory of @ring
+ * @last_avail: next index of the client's avail ring to forward
+ * @used_idx: next index of the client's used ring to write
+ * @avail_idx: next index of the device's avail ring
+ * @last_used: next index of the device's used ring to read
+ * @avail: chains forwarded to the device
+ * @used: used entries written back to the client
+ */
+struct vp_svq_shadow {
+	spinlock_t lock; /* protects the fields below */
+	enum vp_svq_shadow_why why;
+	bool broken;
+	struct vring client;
+	struct vp_svq_kmap cmap[3];
+	struct vring ring;
+	struct vp_svq_dring dring;
+	u16 last_avail;
+	u16 used_idx;
+	u16 avail_idx;
+	u16 last_used;
+	u64 avail;
+	u64 used;
+};
+
+/**
  * struct vp_svq_vq - one virtqueue as the vDPA client configures it
  * @dev: the vDPA device this queue belongs to
  * @desc_addr: descriptor area (client address space)
@@ -138,6 +211,13 @@ struct vp_svq_parent {
  * @last: where the ring stood when the device was last reset while it ran
  * @last_kind: whether @last is known, lost, or there is none (the ring did
  *	not run before the last reset)
+ * @stopped: the driver reset the queue in the device (suspend of a plain
+ *	device, or its state was read while it ran): it runs again only at
+ *	resume, in shadow mode
+ * @stopping: being stopped by the driver (suspend or state read)
+ * @base: where a @stopped queue stands: the client's used index (buffers
+ *	the device took but did not use are offered again)
+ * @shadow: ring shadow mode
  * @vector: the interrupt vector used for this queue, or
  *	VIRTIO_MSI_NO_VECTOR
  * @irq_name: name of the interrupt, seen in /proc/interrupts
@@ -161,20 +241,12 @@ struct vp_svq_vq {
 		VP_SVQ_LAST_KNOWN,
 		VP_SVQ_LAST_LOST,
 	} last_kind;
+	bool stopped;
+	bool stopping;
+	u16 base;
+	struct vp_svq_shadow shadow;
 	u16 vector;
 	char irq_name[32];
-};
-
-/**
- * struct vp_svq_dring - one page for a ring the driver drives itself
- * @va: kernel address
- * @addr: the device's address (IOVA in the function's domain, or DMA API)
- * @in_domain: @addr is in the reserved window of the function's domain
- */
-struct vp_svq_dring {
-	void *va;
-	dma_addr_t addr;
-	bool in_domain;
 };
 
 /**
@@ -247,16 +319,17 @@ struct vp_svq_cvq {
  * @irq_held: interrupts are held, not delivered (while suspended)
  * @config_pending: a config change came while interrupts were held
  * @suspended: suspend() succeeded and neither resume() nor reset came
+ * @queues_reset: suspended by resetting the data queues (plain device)
  * @as: the mappings of each address space
  * @group_asid: the address space of each group
  * @domain: IOMMU domain of the function while a client maps memory
  * @iova_range: what clients may map
  * @reserved_iova: first IOVA of the window for driver-owned rings
  * @iommu_why: why client memory cannot be mapped, NULL if it can
- * @hwcvq_mapped: the device's CVQ ring is mapped in @domain
- * @hwcvq_dma_api: the device's CVQ ring is DMA API memory: no @domain
- *	may be attached until it is freed
- * @as_lock: protects @as, @group_asid, @domain and the two flags above;
+ * @drings_mapped: driver-owned rings mapped in @domain: it stays attached
+ * @drings_dma_api: driver-owned rings in DMA API memory: no @domain may be
+ *	attached until they are freed
+ * @as_lock: protects @as, @group_asid, @domain and the two counts above;
  *	taken by the map ops, set_group_asid, the shadow CVQ's memory
  *	accesses and ring allocation
  * @cvq: the shadow CVQ
@@ -284,6 +357,7 @@ struct vp_svq_dev {
 	bool irq_held;
 	bool config_pending;
 	bool suspended;
+	bool queues_reset;
 
 	struct vhost_iotlb *as[VP_SVQ_NAS];
 	u32 group_asid[VP_SVQ_NGROUPS];
@@ -291,8 +365,8 @@ struct vp_svq_dev {
 	struct vdpa_iova_range iova_range;
 	u64 reserved_iova;
 	const char *iommu_why;
-	bool hwcvq_mapped;
-	bool hwcvq_dma_api;
+	unsigned int drings_mapped;
+	unsigned int drings_dma_api;
 	struct mutex as_lock; /* protects the address spaces */
 
 	struct vp_svq_cvq cvq;
@@ -357,6 +431,7 @@ static inline struct vp_svq_dev *vdpa_to_vp_svq(struct vdpa_device *vdpa)
 /* hw.c */
 int vp_svq_hw_probe(struct vp_svq_parent *parent);
 int vp_svq_hw_reset(struct vp_svq_parent *parent);
+int vp_svq_hw_queue_reset(struct vp_svq_parent *parent, u16 qid);
 void vp_svq_hw_read_config(struct vp_svq_parent *parent, unsigned int offset,
 			   void *buf, unsigned int len);
 void vp_svq_hw_write_config(struct vp_svq_parent *parent, unsigned int offset,
@@ -377,6 +452,8 @@ bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_driver_ok(struct vp_svq_dev *dev);
 int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);
+int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx);
+int vp_svq_restart_device(struct vp_svq_dev *dev);
 
 /* as.c */
 int vp_svq_as_init(struct vp_svq_dev *dev);
@@ -386,7 +463,11 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 		     bool write);
 int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
 			size_t len);
-int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
+int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
+			 size_t size, unsigned int slot);
+int vp_svq_as_kmap_data(struct vp_svq_dev *dev, u64 addr, size_t len,
+			bool write, struct vp_svq_kmap *map);
+void vp_svq_as_kunmap(struct vp_svq_kmap *map);
 void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring);
 int vp_svq_dma_map(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 		   u64 size, u64 pa, u32 perm, void *opaque);
@@ -419,6 +500,7 @@ void vp_svq_state_probe(struct vp_svq_parent *parent);
 ssize_t vp_svq_state_facilities(struct vp_svq_parent *parent, char *buf);
 bool vp_svq_state_can_suspend(struct vp_svq_dev *dev);
 int vp_svq_state_hold_queue(struct vp_svq_dev *dev, u16 qid);
+int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid);
 void vp_svq_state_write(struct vp_svq_dev *dev, u16 qid,
 			const struct vdpa_vq_state *state);
 void vp_svq_state_save_before_reset(struct vp_svq_dev *dev);
@@ -430,6 +512,26 @@ int vp_svq_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 			const struct vdpa_vq_state *state);
 int vp_svq_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 			struct vdpa_vq_state *state);
+
+/* shadow.c */
+void vp_svq_shadow_init(struct vp_svq_vq *vq);
+int vp_svq_shadow_setup(struct vp_svq_dev *dev, u16 idx);
+int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
+			enum vp_svq_shadow_why why);
+void vp_svq_shadow_stop(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_shadow_active(struct vp_svq_vq *vq);
+bool vp_svq_shadow_forced(void);
+void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq);
+void vp_svq_shadow_stop_all(struct vp_svq_dev *dev);
+void vp_svq_shadow_kick_all(struct vp_svq_dev *dev);
+bool vp_svq_shadow_possible(struct vp_svq_dev *dev);
+bool vp_svq_shadow_drained(struct vp_svq_vq *vq);
+u16 vp_svq_shadow_position(struct vp_svq_vq *vq);
+void vp_svq_shadow_addrs(struct vp_svq_vq *vq, u64 *desc, u64 *driver,
+			 u64 *device);
+ssize_t vp_svq_shadow_show(struct vp_svq_dev *dev, char *buf);
+int vp_svq_shadow_stats(struct vp_svq_vq *vq, struct sk_buff *msg);
 
 /* mgmt.c */
 int vp_svq_mgmt_register(struct vp_svq_parent *parent);

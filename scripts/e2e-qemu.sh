@@ -72,7 +72,7 @@ vp_build
 
 trap vp_netns_down EXIT
 vp_netns_up
-log "booting the test guest (timeout ${TIMEOUT}s; the nested guest takes minutes); console: $CONSOLE"
+log "booting the test guest (about 3 minutes, timeout ${TIMEOUT}s); console: $CONSOLE"
 start=$SECONDS
 qrc=0
 VP_HUB=1 VP_QEMU_MEM="${VP_QEMU_MEM:-2G}" vp_qemu e2e-qemu "$TIMEOUT" "$CONSOLE" "$RESULTS" || qrc=$?

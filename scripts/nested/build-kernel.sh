@@ -5,7 +5,7 @@
 # linux-source-6.12: `make allnoconfig` with scripts/nested/kernel.config as
 # KCONFIG_ALLCONFIG, then bzImage. The result is cached as
 # .build/nested/bzImage; it is rebuilt only when kernel.config changes
-# (its sha256 is kept next to the image). About 6 minutes cold on 2 cores.
+# (its sha256 is kept next to the image). About 2.5 minutes cold on 2 cores.
 #
 #   scripts/nested/build-kernel.sh      prints the bzImage path on stdout
 #
@@ -52,7 +52,7 @@ if [ ! -e "$KTREE/.vp-extracted" ]; then
 fi
 
 BLOG="$NDIR/kernel-build.log"
-log "building the nested kernel in $KOBJ (about 6 minutes cold; log: $BLOG)"
+log "building the nested kernel in $KOBJ (about 2.5 minutes cold here; log: $BLOG)"
 start=$SECONDS
 # A changed fragment starts from a fresh configuration; objects are reused.
 mkdir -p "$KOBJ"

@@ -13,14 +13,14 @@
 # PASS/FAIL lines. Ends with "N passed, M failed"; exits non-zero on any
 # failure or if the test guest never finished.
 # Logs: .build/e2e-qemu/{console,results}.log.
-# Environment: VP_E2E_QEMU_TIMEOUT bounds the test guest (default 2400 s),
+# Environment: VP_E2E_QEMU_TIMEOUT bounds the test guest (default 1800 s),
 # VP_QEMU_MEM its memory (default 2G).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TIMEOUT="${VP_E2E_QEMU_TIMEOUT:-2400}"
+TIMEOUT="${VP_E2E_QEMU_TIMEOUT:-1800}"
 OUTDIR="$VP_BUILD/e2e-qemu"
 NDIR="$VP_BUILD/nested"
 mkdir -p "$OUTDIR"

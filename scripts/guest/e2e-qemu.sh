@@ -35,10 +35,10 @@ GW=10.0.2.2
 NADDR=10.0.2.16		# the nested guest's address (the test guest uses none)
 NMAC=52:54:00:ab:cd:01	# the nested guest's MAC, provisioned on both devices
 NMEM=64M
-BOOT_TMO=480		# the nested guest's first ping reply
-MIG_TMO=300		# migration to complete
+BOOT_TMO=240		# 3 nested ping replies (about 20 s here)
+MIG_TMO=120		# migration to complete (1 to 2 s here)
 AFTER_TMO=90		# 2 more replies after cont or migration
-QTMO=3000		# hard bound on any nested QEMU's life
+QTMO=1500		# hard bound on any nested QEMU's life
 W=/tmp/nq
 mkdir -p "$W"
 

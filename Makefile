@@ -6,9 +6,10 @@
 #   make check      every test harness; ends with "N passed, M failed"
 #   make demo       QEMU guest, narrated: device created, config shown, traffic
 #   make e2e        the QEMU end-to-end harness alone
+#   make e2e-qemu   QEMU 7.2 in the test guest as vhost-vdpa client of a nested guest
 #   make kunit      KUnit suites in UML against the device model
 #   make coverage   line coverage of drivers/vdpa/vp_svq from a KUnit run
-#   make bench      figures from the device model (not part of make check)
+#   make bench      figures: UML device model, iperf3 in a guest (not part of make check)
 #
 # KDIR defaults to the running kernel's build directory; the harnesses pass
 # Debian's 6.12 headers themselves.
@@ -17,7 +18,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
 
-.PHONY: all module client clean deps e2e demo check kunit coverage bench
+.PHONY: all module client clean deps e2e e2e-qemu demo check kunit coverage bench
 
 all: module client
 
@@ -36,6 +37,9 @@ deps:
 
 e2e:
 	scripts/e2e.sh
+
+e2e-qemu:
+	scripts/e2e-qemu.sh
 
 demo:
 	scripts/demo.sh

@@ -15,6 +15,7 @@ cd "$VP_ROOT"
 HARNESSES=(
 	"kunit|make --no-print-directory kunit"
 	"e2e|make --no-print-directory e2e"
+	"e2e-qemu|make --no-print-directory e2e-qemu"
 )
 
 mkdir -p "$VP_BUILD/check"

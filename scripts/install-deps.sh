@@ -15,7 +15,7 @@ set -euo pipefail
 
 PKGS=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
-	qemu-system-x86 iproute2 busybox-static ethtool iperf3 sparse
+	qemu-system-x86 qemu-system-data iproute2 busybox-static ethtool iperf3 sparse
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils dwarves gcc make
 )
 

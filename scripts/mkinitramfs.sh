@@ -3,13 +3,21 @@
 #
 # Build the busybox initramfs that the e2e harness and the demo boot:
 #
-#   scripts/mkinitramfs.sh [-m vp_svq.ko] [-c vdpa-client] -o out.cpio.gz
+#   scripts/mkinitramfs.sh [-m vp_svq.ko] [-c vdpa-client] [-n NESTED_DIR] -o out.cpio.gz
 #
 # Contents: busybox-static with its applets, Debian's 6.12 guest modules
 # (vdpa, vhost*, virtio_vdpa, virtio_net and their dependencies, decompressed
 # so busybox insmod can load them), vp_svq.ko if given, the backports `vdpa`
 # tool, iproute2's `ip`, ethtool, iperf3 (with the shared libraries ldd names),
 # the vhost-vdpa client if given, and scripts/guest/*.
+#
+# With -n NESTED_DIR (make e2e-qemu) it also holds what the test guest needs
+# to run QEMU itself: qemu-system-x86_64 with its shared libraries, the
+# firmware files a `-M pc -bios qboot.rom -kernel` guest loads (under
+# /usr/share/qemu), and NESTED_DIR's bzImage and initramfs.cpio.gz (the
+# nested guest) under /nested. Without -n the output is as before.
+# VP_INITRAMFS_NESTED=NESTED_DIR in the environment is the same as -n (so
+# lib.sh's vp_build, which passes no -n, can build it).
 #
 # Modules are loaded in the guest by scripts/guest/lib.sh `load_mod NAME`,
 # which insmods the ordered list written here to /etc/modules.d/NAME: the
@@ -20,16 +28,18 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-KO="" CLIENT="" OUT=""
-while getopts "m:c:o:" opt; do
+KO="" CLIENT="" OUT="" NESTED="${VP_INITRAMFS_NESTED:-}"
+USAGE="usage: $0 [-m vp_svq.ko] [-c vdpa-client] [-n NESTED_DIR] -o out.cpio.gz"
+while getopts "m:c:n:o:" opt; do
 	case "$opt" in
 	m) KO="$OPTARG" ;;
 	c) CLIENT="$OPTARG" ;;
+	n) NESTED="$OPTARG" ;;
 	o) OUT="$OPTARG" ;;
-	*) die "usage: $0 [-m vp_svq.ko] [-c vdpa-client] -o out.cpio.gz" ;;
+	*) die "$USAGE" ;;
 	esac
 done
-[ -n "$OUT" ] || die "usage: $0 [-m vp_svq.ko] [-c vdpa-client] -o out.cpio.gz"
+[ -n "$OUT" ] || die "$USAGE"
 
 KVER="$(vp_kver)"
 MODDIR="/lib/modules/$KVER"
@@ -76,6 +86,29 @@ install_bin /usr/sbin/ethtool /bin/ethtool
 install_bin /usr/bin/iperf3 /bin/iperf3
 if [ -n "$CLIENT" ]; then
 	install_bin "$CLIENT" /bin/vdpa-client
+fi
+
+# --- QEMU and the nested guest (-n) ------------------------------------------
+if [ -n "$NESTED" ]; then
+	for f in bzImage initramfs.cpio.gz; do
+		[ -f "$NESTED/$f" ] || die "$NESTED/$f missing"
+	done
+	install_bin /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-x86_64
+	# Debian builds TCG as a loadable module of QEMU.
+	qmod=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+	[ -f "$qmod" ] || die "$qmod missing (qemu-system-x86)"
+	mkdir -p "$ROOT$(dirname "$qmod")"
+	cp -L "$qmod" "$ROOT$qmod"
+	copy_libs "$qmod"
+	# qboot is the BIOS; -kernel adds linuxboot_dma.bin as an option ROM.
+	# The other small ROMs are ones QEMU may look up for a pc machine.
+	mkdir -p "$ROOT/usr/share/qemu"
+	for f in qboot.rom linuxboot_dma.bin linuxboot.bin kvmvapic.bin pvh.bin multiboot.bin multiboot_dma.bin; do
+		[ -f "/usr/share/qemu/$f" ] || die "/usr/share/qemu/$f missing (qemu-system-data)"
+		cp -L "/usr/share/qemu/$f" "$ROOT/usr/share/qemu/$f"
+	done
+	mkdir -p "$ROOT/nested"
+	cp "$NESTED/bzImage" "$NESTED/initramfs.cpio.gz" "$ROOT/nested/"
 fi
 
 # --- kernel modules ----------------------------------------------------------
@@ -132,4 +165,4 @@ echo "$KVER" >"$ROOT/etc/kver"
 mkdir -p "$(dirname "$OUT")"
 (cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
-log "initramfs: $OUT ($(du -h "$OUT" | cut -f1), kernel $KVER${KO:+, with vp_svq.ko}${CLIENT:+, with client})"
+log "initramfs: $OUT ($(du -h "$OUT" | cut -f1), kernel $KVER${KO:+, with vp_svq.ko}${CLIENT:+, with client}${NESTED:+, with QEMU and the nested guest})"

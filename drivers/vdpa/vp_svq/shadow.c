@@ -299,14 +299,11 @@ bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq)
 	return notify;
 }
 
-/**
- * vp_svq_shadow_drained() - has the device used everything it was given?
- * @vq: a shadowed queue
- *
- * Return: true when the device's used index caught up with its avail
- * index (used entries are forwarded to the client on the way).
+/*
+ * Forward what the device used. Return whether it used everything it was
+ * given (a broken queue counts as drained), and the client's used index.
  */
-bool vp_svq_shadow_drained(struct vp_svq_vq *vq)
+static bool vp_svq_shadow_collect(struct vp_svq_vq *vq, u16 *pos)
 {
 	struct vp_svq_shadow *sh = &vq->shadow;
 	unsigned long flags;
@@ -316,8 +313,23 @@ bool vp_svq_shadow_drained(struct vp_svq_vq *vq)
 	if (!sh->broken)
 		vp_svq_shadow_forward_used(vq->dev, vq - vq->dev->vqs);
 	drained = sh->broken || sh->last_used == sh->avail_idx;
+	*pos = sh->used_idx;
 	spin_unlock_irqrestore(&sh->lock, flags);
 	return drained;
+}
+
+/**
+ * vp_svq_shadow_drained() - has the device used everything it was given?
+ * @vq: a shadowed queue
+ *
+ * Return: true when the device's used index caught up with its avail
+ * index (used entries are forwarded to the client on the way).
+ */
+bool vp_svq_shadow_drained(struct vp_svq_vq *vq)
+{
+	u16 pos;
+
+	return vp_svq_shadow_collect(vq, &pos);
 }
 
 /**
@@ -331,15 +343,9 @@ bool vp_svq_shadow_drained(struct vp_svq_vq *vq)
  */
 u16 vp_svq_shadow_position(struct vp_svq_vq *vq)
 {
-	struct vp_svq_shadow *sh = &vq->shadow;
-	unsigned long flags;
 	u16 pos;
 
-	spin_lock_irqsave(&sh->lock, flags);
-	if (!sh->broken)
-		vp_svq_shadow_forward_used(vq->dev, vq - vq->dev->vqs);
-	pos = sh->used_idx;
-	spin_unlock_irqrestore(&sh->lock, flags);
+	vp_svq_shadow_collect(vq, &pos);
 	return pos;
 }
 
@@ -399,12 +405,34 @@ static int vp_svq_shadow_map_client(struct vp_svq_dev *dev, u16 idx)
 	return 0;
 }
 
+/*
+ * A receive ring restored ahead of its used index had buffers in flight
+ * that nobody will complete (QEMU 7.2's SVQ migrates its last_avail index
+ * after it dropped them): offer them again, since an unused receive buffer
+ * costs nothing to offer twice. Transmit rings keep their base: a frame
+ * in flight may have been sent already.
+ */
+static u16 vp_svq_shadow_rewind_rx(struct vp_svq_dev *dev, u16 idx, u16 base)
+{
+	struct vp_svq_shadow *sh = &dev->vqs[idx].shadow;
+	u16 used = vp_svq_v16(READ_ONCE(sh->client.used->idx));
+	u16 ahead = base - used;
+
+	if (idx & 1 || !ahead || ahead > sh->client.num)
+		return base;
+	dev_info(dev->parent->dev,
+		 "%s: vq %u: restored at %u, %u receive buffers in flight behind it are offered again from %u\n",
+		 dev_name(&dev->vdpa.dev), idx, base, ahead, used);
+	return used;
+}
+
 /**
  * vp_svq_shadow_start() - run data queue @idx in shadow mode
  * @dev: the vDPA device
  * @idx: the queue, ready, its size checked; not running in the device
  * @base: the client's index the ring continues from (avail and used: the
- *	client's buffers before it were all used)
+ *	client's buffers before it were all used). A receive ring restored
+ *	ahead of the client's used index continues from there instead.
  * @why: the reason, shown in sysfs
  *
  * Maps the client's ring and allocates the device's. The caller programs
@@ -433,6 +461,8 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 			dev_name(&dev->vdpa.dev), idx, ret);
 		return ret;
 	}
+	if (why == VP_SVQ_SHADOW_RESTORED)
+		base = vp_svq_shadow_rewind_rx(dev, idx, base);
 	ret = vp_svq_as_ring_alloc(dev, &sh->dring,
 				   vring_size(vq->num, SMP_CACHE_BYTES), 1 + idx);
 	if (ret)

@@ -266,6 +266,19 @@ static int vp_svq_state_ring_idx(struct vp_svq_dev *dev, u16 idx, bool used,
 	return ret;
 }
 
+/* The client's used index of data queue @idx, or a message why not. */
+static int vp_svq_state_client_used(struct vp_svq_dev *dev, u16 idx,
+				    u16 *used)
+{
+	int ret = vp_svq_state_ring_idx(dev, idx, true, used);
+
+	if (ret)
+		dev_err(dev->parent->dev,
+			"%s: vq %u: cannot read the client's used index: %d\n",
+			dev_name(&dev->vdpa.dev), idx, ret);
+	return ret;
+}
+
 /* Data queues: even indices receive, odd ones transmit. */
 static bool vp_svq_state_is_tx(struct vp_svq_dev *dev, u16 idx)
 {
@@ -333,19 +346,13 @@ static void vp_svq_state_stop_kicks(struct vp_svq_dev *dev, u16 idx)
 static int vp_svq_state_keep_position(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_vq *vq = &dev->vqs[idx];
-	int ret;
 
 	if (vp_svq_shadow_active(vq)) {
 		vq->base = vp_svq_shadow_position(vq);
 		vp_svq_shadow_stop(dev, idx);
 		return 0;
 	}
-	ret = vp_svq_state_ring_idx(dev, idx, true, &vq->base);
-	if (ret)
-		dev_err(dev->parent->dev,
-			"%s: vq %u: cannot read the client's used index: %d\n",
-			dev_name(&dev->vdpa.dev), idx, ret);
-	return ret;
+	return vp_svq_state_client_used(dev, idx, &vq->base);
 }
 
 /*
@@ -511,13 +518,9 @@ int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
 	if (vq->state_set) {
 		base = vq->state.split.avail_index;
 	} else {
-		ret = vp_svq_state_ring_idx(dev, qid, true, &base);
-		if (ret) {
-			dev_err(dev->parent->dev,
-				"%s: vq %u: cannot read the client's used index: %d\n",
-				dev_name(&dev->vdpa.dev), qid, ret);
+		ret = vp_svq_state_client_used(dev, qid, &base);
+		if (ret)
 			return ret;
-		}
 	}
 	vq->base = base;
 	WRITE_ONCE(vq->stopped, true);

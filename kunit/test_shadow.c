@@ -259,11 +259,28 @@ static void vsh_model_config(struct vpm_config *cfg, bool ring_reset,
  * offers VIRTIO_F_RING_RESET; @packed: it offers packed rings and the
  * client negotiates them.
  */
+/* Give the driver ring @i's three areas, as the client sees them. */
+static int vsh_set_vq_address(struct vsh *s, u16 i)
+{
+	struct vsh_ring *r = &s->r[i];
+
+	return s->ops->set_vq_address(s->vdpa, i, r->addr,
+				      r->addr + ((u8 *)r->vr.avail - r->mem),
+				      r->addr + ((u8 *)r->vr.used - r->mem));
+}
+
+/* The avail event the driver wrote into the client's used ring @i. */
+static u16 vsh_avail_event(struct vsh *s, u16 i)
+{
+	return __virtio16_to_cpu(true, vring_avail_event(&s->r[i].vr));
+}
+
 static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 			       bool ring_reset, bool packed)
 {
 	struct vsh *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct vpt_add_attrs a = { .has_features = true };
+	struct vhost_iotlb *iotlb;
 	struct vpm_config cfg;
 	phys_addr_t pa;
 	u64 offered;
@@ -307,8 +324,9 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 
 	/* The client's mapping, as dma_map() records it (no IOMMU in UML). */
 	mutex_lock(&s->dev->as_lock);
-	KUNIT_EXPECT_EQ(test, vhost_iotlb_add_range(s->dev->as[s->dev->group_asid[VP_SVQ_GROUP_DATA]],
-						    VSH_IOVA, VSH_IOVA + VSH_MEM - 1,
+	iotlb = s->dev->as[s->dev->group_asid[VP_SVQ_GROUP_DATA]];
+	KUNIT_EXPECT_EQ(test, vhost_iotlb_add_range(iotlb, VSH_IOVA,
+						    VSH_IOVA + VSH_MEM - 1,
 						    pa, VHOST_MAP_RW), 0);
 	mutex_unlock(&s->dev->as_lock);
 
@@ -399,9 +417,7 @@ static void vsh_start_status(struct vsh *s, bool restore, u8 status)
 		struct vsh_ring *r = &s->r[i];
 
 		s->ops->set_vq_num(s->vdpa, i, VSH_QSZ);
-		KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, i, r->addr,
-				r->addr + ((u8 *)r->vr.avail - r->mem),
-				r->addr + ((u8 *)r->vr.used - r->mem)), 0);
+		KUNIT_ASSERT_EQ(test, vsh_set_vq_address(s, i), 0);
 		cb.callback = vsh_count_cb;
 		cb.private = &s->calls[i];
 		cb.trigger = NULL;
@@ -1014,8 +1030,7 @@ static void vsh_restore(struct kunit *test)
 	}
 	/* Event index: the next kick is wanted at once (TX was kicked last). */
 	if (o->event_idx)
-		KUNIT_EXPECT_EQ(test, __virtio16_to_cpu(true,
-				vring_avail_event(&s->r[VSH_TX].vr)),
+		KUNIT_EXPECT_EQ(test, vsh_avail_event(s, VSH_TX),
 				s->r[VSH_TX].next);
 
 	/* Suspend: the state is the client's index; resume goes on. */
@@ -1209,8 +1224,7 @@ static void vsh_kick_suppressed(struct kunit *test)
 		vsh_send(s, 1);
 		vsh_kick(s, VSH_TX);
 		KUNIT_EXPECT_EQ(test, m->q[VSH_TX].kicks, kicks + 1);
-		KUNIT_EXPECT_EQ(test, __virtio16_to_cpu(true,
-				vring_avail_event(&s->r[VSH_TX].vr)),
+		KUNIT_EXPECT_EQ(test, vsh_avail_event(s, VSH_TX),
 				s->r[VSH_TX].next);
 		vpm_set_stall(m, false);
 		vsh_settle(s);
@@ -1483,12 +1497,8 @@ static void vsh_enable_late_suspended(struct kunit *test)
 
 	vsh_negotiate(s);
 	for (i = 0; i < VSH_NVQS; i++) {
-		struct vsh_ring *r = &s->r[i];
-
 		s->ops->set_vq_num(s->vdpa, i, VSH_QSZ);
-		KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, i, r->addr,
-				r->addr + ((u8 *)r->vr.avail - r->mem),
-				r->addr + ((u8 *)r->vr.used - r->mem)), 0);
+		KUNIT_ASSERT_EQ(test, vsh_set_vq_address(s, i), 0);
 		cb.private = &s->calls[i];
 		s->ops->set_vq_cb(s->vdpa, i, &cb);
 	}

@@ -355,6 +355,13 @@ static int vp_svq_state_keep_position(struct vp_svq_dev *dev, u16 idx)
 	return vp_svq_state_client_used(dev, idx, &vq->base);
 }
 
+/* Data queue @idx runs and is among those to stop (@only, or all). */
+static bool vp_svq_state_to_stop(struct vp_svq_dev *dev, u16 idx, u16 only)
+{
+	return (only == U16_MAX || idx == only) &&
+	       vp_svq_vq_in_hw(dev, idx) && !dev->vqs[idx].stopped;
+}
+
 /*
  * Can the driver read where data queue @only (or every running data queue,
  * @only == U16_MAX) stands? Checked before anything is stopped, so that a
@@ -366,8 +373,7 @@ static int vp_svq_state_check_rings(struct vp_svq_dev *dev, u16 only)
 	int ret;
 
 	for (idx = 0; idx < dev->nvqs; idx++) {
-		if ((only != U16_MAX && idx != only) ||
-		    !vp_svq_vq_in_hw(dev, idx) || dev->vqs[idx].stopped)
+		if (!vp_svq_state_to_stop(dev, idx, only))
 			continue;
 		ret = vp_svq_state_ring_idx(dev, idx, true, &val);
 		if (!ret)
@@ -426,8 +432,7 @@ static int vp_svq_state_stop_plain(struct vp_svq_dev *dev, u16 only)
 	u16 idx;
 
 	for (idx = 0; idx < dev->nvqs; idx++)
-		if ((only == U16_MAX || idx == only) &&
-		    vp_svq_vq_in_hw(dev, idx) && !dev->vqs[idx].stopped)
+		if (vp_svq_state_to_stop(dev, idx, only))
 			vp_svq_state_stop_kicks(dev, idx);
 	vp_svq_state_drain_tx(dev);
 	if (!by_queue)
@@ -840,8 +845,7 @@ void vp_svq_state_save_before_reset(struct vp_svq_dev *dev)
 		if (!vq->ready)
 			continue;
 		if (vp_svq_is_cvq(dev, idx)) {
-			memset(&vq->last, 0, sizeof(vq->last));
-			vq->last.split.avail_index = vp_svq_cvq_position(dev);
+			vp_svq_state_split(&vq->last, vp_svq_cvq_position(dev));
 			vq->last_kind = VP_SVQ_LAST_KNOWN;
 		} else if (dev->suspended && dev->parent->state) {
 			vp_svq_state_read(dev, idx, &vq->last);

@@ -119,6 +119,7 @@ static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head)
 		flags = vp_svq_v16(READ_ONCE(sh->client.desc[i].flags));
 		sh->ring.desc[i].flags = vp_svq_c16(flags);
 		sh->ring.desc[i].next = READ_ONCE(sh->client.desc[i].next);
+		sh->descs++;
 		i = vp_svq_v16(sh->ring.desc[i].next);
 	} while (flags & VRING_DESC_F_NEXT);
 	return true;
@@ -476,6 +477,7 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	sh->last_used = 0;
 	sh->avail = 0;
 	sh->used = 0;
+	sh->descs = 0;
 	sh->broken = false;
 	/* Every kick is wanted: nothing in the client's used ring says else. */
 	sh->client.used->flags = 0;

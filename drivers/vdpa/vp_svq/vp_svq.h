@@ -176,6 +176,7 @@ enum vp_svq_shadow_why {
  * @last_used: next index of the device's used ring to read
  * @avail: chains forwarded to the device
  * @used: used entries written back to the client
+ * @descs: descriptors copied from the client's table to the device's
  */
 struct vp_svq_shadow {
 	spinlock_t lock; /* protects the fields below */
@@ -191,6 +192,7 @@ struct vp_svq_shadow {
 	u16 last_used;
 	u64 avail;
 	u64 used;
+	u64 descs;
 };
 
 /**

@@ -968,6 +968,43 @@ static void vpt_cvq_malformed(struct kunit *test)
 }
 
 /*
+ * Test that an indirect descriptor whose table sits at address 0 is a
+ * table like any other: the request is dropped (nothing maps 0 here), not
+ * walked again through the ring's own table for ever; so is an indirect
+ * table longer than the ring. The shadow serves on, and a reset returns.
+ */
+static void vpt_cvq_indirect_bounded(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_full(test);
+	struct vpm *m = s->e->m;
+	struct vpt_seg seg;
+	u64 failed = s->dev->cvq.failed;
+	u16 head;
+
+	KUNIT_ASSERT_TRUE(test, s->features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
+	seg.addr = 0;
+	seg.len = 2 * sizeof(struct vring_desc);
+	seg.flags = VRING_DESC_F_INDIRECT;
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table at 0");
+
+	seg.addr = VPT_IOVA + VPT_INDIR;
+	seg.len = (VPT_QSZ + 1) * sizeof(struct vring_desc);
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table longer than the ring");
+	KUNIT_EXPECT_EQ(test, s->dev->cvq.failed - failed, 2);
+	KUNIT_EXPECT_FALSE(test, s->dev->cvq.broken);
+
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_ALLMULTI, "\1", 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->get_status(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
  * The ring itself unusable (outside the mappings after a rebind, or an
  * avail index beyond the ring size): nothing more is served until reset.
  */
@@ -1440,6 +1477,7 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_no_identity),
 	KUNIT_CASE(vpt_cvq_all_classes),
 	KUNIT_CASE(vpt_cvq_malformed),
+	KUNIT_CASE(vpt_cvq_indirect_bounded),
 	KUNIT_CASE(vpt_cvq_broken_ring),
 	KUNIT_CASE(vpt_cvq_identical_in_flight),
 	KUNIT_CASE(vpt_cvq_device_stuck),

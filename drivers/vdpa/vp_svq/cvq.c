@@ -80,7 +80,7 @@ int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
 	int ret;
 
 	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
-		dev_err(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
 			dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
 			VP_SVQ_HWCVQ_NUM);
 		return -EINVAL;
@@ -163,7 +163,7 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 				cvq);
 	if (ret) {
 		cvq->hw_broken = true;
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
 			dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
 			len > 1 ? ((const u8 *)cmd)[1] : 0,
@@ -209,13 +209,11 @@ static void vp_svq_cvq_bad(struct vp_svq_dev *dev, u16 head, const char *why)
 			     dev_name(&dev->vdpa.dev), head, why);
 }
 
-/* Read descriptor @i of the ring (@table 0) or of an indirect table. */
+/* Read descriptor @i of the table at client address @table. */
 static int vp_svq_cvq_read_desc(struct vp_svq_dev *dev, u64 table, u16 i,
 				struct vring_desc *d)
 {
-	u64 base = table ? table : vp_svq_cvq_vq(dev)->desc_addr;
-
-	return vp_svq_as_access(dev, base + (u64)i * sizeof(*d), d,
+	return vp_svq_as_access(dev, table + (u64)i * sizeof(*d), d,
 				sizeof(*d), false);
 }
 
@@ -235,41 +233,49 @@ static const char *vp_svq_cvq_gather(struct vp_svq_dev *dev,
 /*
  * Walk the chain at @head: driver-readable descriptors first (the command),
  * then driver-writable ones (the first byte of the first is the ack).
+ *
+ * A chain is at most a ring size long, indirect descriptors included
+ * (virtio 2.7.5.3.1), and enters one indirect table at most, from the
+ * ring's own table: every request costs at most a ring's worth of
+ * descriptor reads, whatever its links and table addresses say (address 0
+ * is a table like any other).
+ *
  * Return: NULL, or why the chain cannot be served.
  */
 static const char *vp_svq_cvq_parse(struct vp_svq_dev *dev, u16 head,
 				    struct vp_svq_cvq_req *req)
 {
-	u16 num = vp_svq_cvq_vq(dev)->num, i = head;
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
 	bool indirect = dev->driver_features &
 			BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
-	unsigned int seen = 0, limit = num;
-	bool writable = false;
+	unsigned int seen = 0, limit = vq->num;
+	bool writable = false, in_indirect = false;
+	u64 table = vq->desc_addr;
 	struct vring_desc d;
 	const char *why;
-	u64 table = 0;
+	u16 i = head;
 	u16 flags;
 	u32 len;
 
 	for (;;) {
 		if (i >= limit)
 			return "descriptor index out of range";
-		/* A chain visits each descriptor of its table once at most. */
-		if (++seen > limit)
-			return "descriptor loop";
+		if (++seen > vq->num)
+			return "descriptor loop or chain longer than the ring";
 		if (vp_svq_cvq_read_desc(dev, table, i, &d))
 			return "descriptor outside the client's mappings";
 		flags = __virtio16_to_cpu(true, d.flags);
 		len = __virtio32_to_cpu(true, d.len);
 
 		if (flags & VRING_DESC_F_INDIRECT) {
-			if (!indirect || table || (flags & VRING_DESC_F_NEXT))
+			if (!indirect || in_indirect ||
+			    (flags & VRING_DESC_F_NEXT))
 				return "indirect descriptor not allowed here";
-			if (!len || len % sizeof(d) || len / sizeof(d) > U16_MAX)
+			if (!len || len % sizeof(d) || len / sizeof(d) > vq->num)
 				return "indirect table of bad length";
 			table = __virtio64_to_cpu(true, d.addr);
 			limit = len / sizeof(d);
-			seen = 0;
+			in_indirect = true;
 			i = 0;
 			continue;
 		}
@@ -556,12 +562,12 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 	struct vp_svq_vq *vq = &dev->vqs[cvq->idx];
 
 	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
-		dev_err(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
 			dev_name(&dev->vdpa.dev));
 		return -EINVAL;
 	}
 	if (!vq->num || !is_power_of_2(vq->num)) {
-		dev_err(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
 			dev_name(&dev->vdpa.dev), vq->num);
 		return -EINVAL;
 	}
@@ -668,7 +674,7 @@ int vp_svq_cvq_replay(struct vp_svq_dev *dev)
 				      vp_svq_hwcvq_send, dev);
 	mutex_unlock(&dev->cvq.lock);
 	if (ret)
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: restoring the net state through the device's CVQ failed: %d\n",
 			dev_name(&dev->vdpa.dev), ret);
 	return ret;

@@ -339,6 +339,53 @@ static void vpt_ops_vectors_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 
+/*
+ * Test that a start that failed leaves nothing behind and that DRIVER_OK
+ * tried again without a reset is refused: the device's CVQ ring, the
+ * vectors and the shadow rings would be set up a second time.
+ */
+static void vpt_ops_driver_ok_retry(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vpt_cb rx;
+	u8 status;
+
+	e->m->refuse_vectors = true;
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_NULL(test, dev->cvq.hw.va);
+	KUNIT_EXPECT_EQ(test, dev->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+
+	e->m->refuse_vectors = false;
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	status = ops->get_status(vdpa);
+	KUNIT_EXPECT_TRUE(test, status & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_FALSE(test, status & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_NULL(test, dev->cvq.hw.va);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, ops->suspend(vdpa), -EIO);
+	KUNIT_EXPECT_EQ(test, ops->resume(vdpa), -EIO);
+
+	/* A reset makes it whole again. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
 static void vpt_ops_vq_state(struct kunit *test)
 {
 	struct vpt_env *e = vpt_env_new(test, NULL);
@@ -577,6 +624,7 @@ static struct kunit_case vpt_ops_cases[] = {
 	KUNIT_CASE(vpt_ops_vq_setup_kick_irq),
 	KUNIT_CASE(vpt_ops_shared_vector),
 	KUNIT_CASE(vpt_ops_vectors_refused),
+	KUNIT_CASE(vpt_ops_driver_ok_retry),
 	KUNIT_CASE(vpt_ops_vq_state),
 	KUNIT_CASE(vpt_ops_config_view),
 	KUNIT_CASE(vpt_ops_cvq_mapping),

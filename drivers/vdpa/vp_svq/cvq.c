@@ -65,20 +65,14 @@ static u16 vp_svq_hwcvq_used_idx(struct vp_svq_cvq *cvq)
 	return __virtio16_to_cpu(true, READ_ONCE(vp_svq_hwcvq_used(cvq)->idx));
 }
 
-/**
- * vp_svq_hwcvq_start() - set up the device's CVQ, before DRIVER_OK
- * @dev: the vDPA device; its device features are written
- * @qid: the device's index of its CVQ
- *
- * Return: 0 or -errno.
- */
-int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
+static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
 	struct vp_svq_cvq *cvq = &dev->cvq;
 	dma_addr_t base;
 	int ret;
 
+	lockdep_assert_held(&cvq->lock);
 	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
 		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
 			dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
@@ -105,12 +99,34 @@ int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
 }
 
 /**
+ * vp_svq_hwcvq_start() - set up the device's CVQ, before DRIVER_OK
+ * @dev: the vDPA device; its device features are written
+ * @qid: the device's index of its CVQ
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
+{
+	int ret;
+
+	mutex_lock(&dev->cvq.lock);
+	ret = vp_svq_hwcvq_start_locked(dev, qid);
+	mutex_unlock(&dev->cvq.lock);
+	return ret;
+}
+
+/**
  * vp_svq_hwcvq_stop() - release the device's CVQ
  * @dev: the vDPA device, reset already
+ *
+ * Under the CVQ's lock: a command being relayed holds it while it polls
+ * the ring, so the ring outlives the poll.
  */
 void vp_svq_hwcvq_stop(struct vp_svq_dev *dev)
 {
+	mutex_lock(&dev->cvq.lock);
 	vp_svq_as_ring_free(dev, &dev->cvq.hw);
+	mutex_unlock(&dev->cvq.lock);
 }
 
 /**
@@ -136,6 +152,7 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 	u16 used;
 	int ret;
 
+	lockdep_assert_held(&cvq->lock);
 	if (!cvq->hw.va || cvq->hw_broken)
 		return -EIO;
 	if (len > VP_SVQ_CVQ_CMD_MAX)
@@ -536,11 +553,16 @@ void vp_svq_cvq_init(struct vp_svq_dev *dev)
  * vp_svq_cvq_reset_state() - net state of a device fresh out of reset
  * @dev: the vDPA device
  *
- * What "vdpa dev add" provisioned (a MAC address) stays.
+ * What "vdpa dev add" provisioned (a MAC address) stays. A pause ends: a
+ * reset device is not suspended.
  */
 void vp_svq_cvq_reset_state(struct vp_svq_dev *dev)
 {
 	struct vp_svq_net_state *st = &dev->cvq.state;
+
+	mutex_lock(&dev->cvq.lock);
+	dev->cvq.paused = false;
+	mutex_unlock(&dev->cvq.lock);
 
 	vp_svq_net_state_init(st, dev->parent->mac);
 	if (dev->mac_provisioned) {
@@ -586,6 +608,9 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 /**
  * vp_svq_cvq_stop() - stop serving the client's CVQ; waits for the worker
  * @dev: the vDPA device
+ *
+ * A pause stays: a CVQ the client disables and enables again while the
+ * device is suspended is served only after resume.
  */
 void vp_svq_cvq_stop(struct vp_svq_dev *dev)
 {
@@ -593,7 +618,6 @@ void vp_svq_cvq_stop(struct vp_svq_dev *dev)
 
 	mutex_lock(&cvq->lock);
 	cvq->running = false;
-	cvq->paused = false;
 	mutex_unlock(&cvq->lock);
 	cancel_work_sync(&cvq->work);
 }

@@ -239,6 +239,15 @@ static int vp_svq_state_stop_queues(struct vp_svq_dev *dev)
 	return 0;
 }
 
+/*
+ * A device that FAILED stays as it is until the client resets it: a
+ * suspend or resume tried again would set up what is already there.
+ */
+static bool vp_svq_state_is_failed(struct vp_svq_dev *dev)
+{
+	return vp_modern_get_status(dev->parent->mdev) & VIRTIO_CONFIG_S_FAILED;
+}
+
 /* The device broke the suspend contract: only a reset helps now. */
 static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 {
@@ -540,7 +549,8 @@ int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
  * interrupt the client sees; buffers it had taken are completed; ring
  * state reads exactly. The shadow CVQ stops at a request boundary.
  *
- * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
+ * Return: 0, also before DRIVER_OK (nothing to suspend); -EIO once the
+ * device FAILED (until reset); -EOPNOTSUPP for
  * packed rings on a device without SUSPEND and device-state capability;
  * -EFAULT or -EPERM, with nothing stopped, when the driver cannot read the
  * client's rings of such a device; -ETIMEDOUT or -EIO when the device does
@@ -551,6 +561,8 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	int ret;
 
+	if (vp_svq_state_is_failed(dev))
+		return -EIO;
 	/* Nothing runs before DRIVER_OK (vhost-vdpa does not even ask). */
 	if (dev->suspended || !vp_svq_driver_ok(dev))
 		return 0;
@@ -591,7 +603,8 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
  * because their state was read while the device ran, also when the device
  * was not suspended.
  *
- * Return: 0, or -errno with status FAILED.
+ * Return: 0; -EIO once the device FAILED (until reset); or -errno with
+ * status FAILED.
  */
 int vp_svq_resume(struct vdpa_device *vdpa)
 {
@@ -599,6 +612,8 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	int ret = 0;
 	u16 idx;
 
+	if (vp_svq_state_is_failed(dev))
+		return -EIO;
 	if (!dev->suspended) {
 		/* Only queues stopped by a state read (RING_RESET) wait. */
 		ret = vp_svq_driver_ok(dev) && vp_svq_state_ring_reset(dev) ?

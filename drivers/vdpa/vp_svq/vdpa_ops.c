@@ -444,7 +444,23 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 	return 0;
 }
 
-/* Bring the queues up on the device, just before DRIVER_OK. */
+/*
+ * Release what vp_svq_start() set up, in the reverse order: vectors, the
+ * device's CVQ, the shadow rings. The device must not run (reset, or
+ * never started); every part is safe to release twice.
+ */
+static void vp_svq_stop(struct vp_svq_dev *dev)
+{
+	vp_svq_irq_teardown(dev);
+	vp_svq_hwcvq_stop(dev);
+	vp_svq_shadow_stop_all(dev);
+}
+
+/*
+ * Bring the queues up on the device, just before DRIVER_OK. All or
+ * nothing: on failure nothing stays allocated, so a client that tries
+ * again (after a reset, or wrongly without one) starts from scratch.
+ */
 static int vp_svq_start(struct vp_svq_dev *dev)
 {
 	u64 features = dev->hw_features;
@@ -453,17 +469,23 @@ static int vp_svq_start(struct vp_svq_dev *dev)
 
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
-		return ret;
+		goto err_stop_shadow;
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
 		ret = vp_svq_hwcvq_start(dev, hw_cvq);
 		if (ret)
-			return ret;
+			goto err_stop_shadow;
 	}
 	ret = vp_svq_irq_setup(dev);
 	if (ret)
-		return ret;
+		goto err_stop_hwcvq;
 	vp_svq_enable_vqs(dev);
 	return 0;
+
+err_stop_hwcvq:
+	vp_svq_hwcvq_stop(dev);
+err_stop_shadow:
+	vp_svq_shadow_stop_all(dev);
+	return ret;
 }
 
 /*
@@ -543,11 +565,9 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	ret = vp_svq_hw_reset(dev->parent);
 	if (running)
 		vp_svq_state_save_after_reset(dev);
-	vp_svq_shadow_stop_all(dev);
+	vp_svq_stop(dev);
 	dev->suspended = false;
 	dev->queues_reset = false;
-	vp_svq_hwcvq_stop(dev);
-	vp_svq_irq_teardown(dev);
 	vp_svq_cvq_reset_state(dev);
 
 	spin_lock_irqsave(&dev->cb_lock, flags);
@@ -583,6 +603,14 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 
 	if (!status) {
 		vp_svq_reset(vdpa);
+		return;
+	}
+	/* After FAILED only a reset starts the device again (virtio 2.1.2). */
+	if (old & VIRTIO_CONFIG_S_FAILED) {
+		if (status & ~old)
+			dev_warn_ratelimited(dev->parent->dev,
+					     "%s: status 0x%02x after FAILED ignored: reset the device first\n",
+					     dev_name(&vdpa->dev), status);
 		return;
 	}
 	if (dev->suspended) {

@@ -210,6 +210,16 @@ static void vpm_queue_clear(struct vpm_queue *q, u16 size)
 }
 
 /* Device reset; the ring worker runs under the same lock, so it is done. */
+/* Largest size of queue @qid: the CVQ (the last queue) may differ. */
+static u16 vpm_queue_max(struct vpm *m, unsigned int qid)
+{
+	bool cvq = (m->cfg.features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+		   qid == m->num_queues - 1;
+
+	return cvq && m->cfg.cvq_queue_size ? m->cfg.cvq_queue_size :
+					      m->cfg.queue_size;
+}
+
 static void vpm_reset_locked(struct vpm *m)
 {
 	u16 i;
@@ -225,7 +235,7 @@ static void vpm_reset_locked(struct vpm *m)
 	m->config_irq_due = false;
 	m->state_select = 0;
 	for (i = 0; i < VPM_MAX_QUEUES; i++)
-		vpm_queue_clear(&m->q[i], m->cfg.queue_size);
+		vpm_queue_clear(&m->q[i], vpm_queue_max(m, i));
 	memset(&m->net, 0, sizeof(m->net));
 	m->net.curr_qp = 1;
 	/* QEMU's virtio_net_reset(): promiscuous, the configured MAC. */
@@ -330,7 +340,7 @@ static void vpm_write_queue_enable(struct vpm *m, struct vpm_queue *q, u16 val)
 				   m->queue_select);
 		return;
 	}
-	if (!q->size || q->size > m->cfg.queue_size ||
+	if (!q->size || q->size > vpm_queue_max(m, m->queue_select) ||
 	    (!packed && !is_power_of_2(q->size)))
 		vpm_note_violation(m, "queue %u enabled with size %u",
 				   m->queue_select, q->size);
@@ -1083,7 +1093,8 @@ static void vpm_init_netcfg(struct vpm *m)
 
 	ether_addr_copy(c->mac, m->cfg.mac);
 	c->status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);
-	c->max_virtqueue_pairs = cpu_to_le16(m->cfg.max_vqp);
+	c->max_virtqueue_pairs = cpu_to_le16(m->cfg.cfg_max_vqp ?:
+					     m->cfg.max_vqp);
 	c->mtu = cpu_to_le16(m->cfg.mtu);
 	c->speed = cpu_to_le32(SPEED_UNKNOWN);
 	c->duplex = DUPLEX_UNKNOWN;

@@ -968,6 +968,146 @@ static void vpt_cvq_malformed(struct kunit *test)
 }
 
 /*
+ * Test that an indirect descriptor whose table sits at address 0 is a
+ * table like any other: the request is dropped (nothing maps 0 here), not
+ * walked again through the ring's own table for ever; so is an indirect
+ * table longer than the ring. The shadow serves on, and a reset returns.
+ */
+static void vpt_cvq_indirect_bounded(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_full(test);
+	struct vpm *m = s->e->m;
+	struct vpt_seg seg;
+	u64 failed = s->dev->cvq.failed;
+	u16 head;
+
+	KUNIT_ASSERT_TRUE(test, s->features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
+	seg.addr = 0;
+	seg.len = 2 * sizeof(struct vring_desc);
+	seg.flags = VRING_DESC_F_INDIRECT;
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table at 0");
+
+	seg.addr = VPT_IOVA + VPT_INDIR;
+	seg.len = (VPT_QSZ + 1) * sizeof(struct vring_desc);
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table longer than the ring");
+	KUNIT_EXPECT_EQ(test, s->dev->cvq.failed - failed, 2);
+	KUNIT_EXPECT_FALSE(test, s->dev->cvq.broken);
+
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_ALLMULTI, "\1", 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->get_status(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
+ * Test that the CVQ stays paused while the device is suspended, also when
+ * the client disables and enables it meanwhile: on a device without
+ * RING_RESET, suspend resets the device, and a command relayed then would
+ * poll a CVQ that resume frees and sets up again.
+ */
+static void vpt_cvq_paused_while_suspended(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	struct vpm *m = s->e->m;
+	u16 head, used;
+	u8 *ack;
+
+	KUNIT_ASSERT_FALSE(test, s->dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET));
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, "\0", 1),
+			VIRTIO_NET_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	s->ops->set_vq_ready(s->vdpa, s->idx, false);
+	s->ops->set_vq_ready(s->vdpa, s->idx, true);
+	KUNIT_EXPECT_TRUE(test, s->ops->get_vq_ready(s->vdpa, s->idx));
+
+	used = vpt_sh_used_idx(s);
+	head = vpt_sh_post(s, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_ALLMULTI,
+			   "\1", 1, &ack);
+	vpt_sh_publish(s, head);
+	vpt_sh_kick(s);
+	KUNIT_EXPECT_EQ(test, vpt_sh_used_idx(s), used);
+	KUNIT_EXPECT_EQ(test, *ack, VPT_NO_ACK);
+
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	while (flush_work(&s->dev->cvq.work))
+		;
+	KUNIT_EXPECT_EQ(test, vpt_sh_used_idx(s), (u16)(used + 1));
+	KUNIT_EXPECT_EQ(test, *ack, VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_FALSE(test, m->net.promisc);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
+ * Test that the client's CVQ, served in software, takes the size
+ * get_vq_num_max() promises every queue, also when the device's own CVQ
+ * is smaller.
+ */
+static void vpt_cvq_size_software(struct kunit *test)
+{
+	struct vpm_config cfg;
+	struct vpt_sh *s;
+	u16 max;
+
+	vpm_default_config(&cfg);
+	cfg.cvq_queue_size = 64;
+	s = vpt_sh_new(test, &cfg, NULL, 0);
+	KUNIT_ASSERT_EQ(test, s->dev->parent->cvq_queue_max, 64);
+	max = s->ops->get_vq_num_max(s->vdpa);
+	KUNIT_EXPECT_EQ(test, max, 256);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	s->ops->set_status(s->vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_size(s->vdpa, s->idx), max);
+	s->ops->set_vq_num(s->vdpa, s->idx, max);
+	KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, s->idx,
+						     VPT_IOVA + VPT_BUFS,
+						     VPT_IOVA + 2 * VPT_BUFS,
+						     VPT_IOVA + 3 * VPT_BUFS), 0);
+	s->ops->set_vq_ready(s->vdpa, s->idx, true);
+	s->ops->set_status(s->vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, s->ops->get_status(s->vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, s->e->m->violations, 0);
+}
+
+/*
+ * Test that the config generation moves when the MAC the config space
+ * shows changes through the CVQ: a client reading the config across the
+ * change reads it again.
+ */
+static void vpt_cvq_mac_generation(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	u8 mac[ETH_ALEN];
+	u32 gen;
+
+	gen = s->ops->get_generation(s->vdpa);
+	KUNIT_ASSERT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET,
+					  vpt_mac_a, ETH_ALEN), VIRTIO_NET_OK);
+	KUNIT_EXPECT_NE(test, s->ops->get_generation(s->vdpa), gen);
+	s->ops->get_config(s->vdpa, offsetof(struct virtio_net_config, mac),
+			   mac, ETH_ALEN);
+	KUNIT_EXPECT_MEMEQ(test, mac, vpt_mac_a, ETH_ALEN);
+	/* The same MAC again changes nothing. */
+	gen = s->ops->get_generation(s->vdpa);
+	KUNIT_ASSERT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET,
+					  vpt_mac_a, ETH_ALEN), VIRTIO_NET_OK);
+	KUNIT_EXPECT_EQ(test, s->ops->get_generation(s->vdpa), gen);
+}
+
+/*
  * The ring itself unusable (outside the mappings after a rebind, or an
  * avail index beyond the ring size): nothing more is served until reset.
  */
@@ -1440,6 +1580,10 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_no_identity),
 	KUNIT_CASE(vpt_cvq_all_classes),
 	KUNIT_CASE(vpt_cvq_malformed),
+	KUNIT_CASE(vpt_cvq_indirect_bounded),
+	KUNIT_CASE(vpt_cvq_paused_while_suspended),
+	KUNIT_CASE(vpt_cvq_size_software),
+	KUNIT_CASE(vpt_cvq_mac_generation),
 	KUNIT_CASE(vpt_cvq_broken_ring),
 	KUNIT_CASE(vpt_cvq_identical_in_flight),
 	KUNIT_CASE(vpt_cvq_device_stuck),

@@ -49,12 +49,15 @@
  * @max_vqp: queue pairs (1..VPM_MAX_VQP); the CVQ comes on top
  * @features: device features offered (VIRTIO_F_VERSION_1 is not implied)
  * @queue_size: maximum size of every queue
+ * @cvq_queue_size: maximum size of the control queue (0: @queue_size)
  * @msix_vectors: MSI-X vectors of the function
  * @mtu: MTU in the config space
  * @mac: MAC address in the config space
  * @notify_mult: notify_off_multiplier: distance between doorbells
  * @num_queues: override of the queue count the device reports (0: the
  *	natural 2 * @max_vqp, + 1 with VIRTIO_NET_F_CTRL_VQ)
+ * @cfg_max_vqp: override of max_virtqueue_pairs in the config space (0:
+ *	@max_vqp), for devices that report more pairs than they have
  * @state_cap: the function has the device-state capability of
  *	<vp_svq/device_state.h> at VPM_STATE_OFF; vpm_attach() hands it to
  *	the parent as &vp_svq_parent.state
@@ -68,11 +71,13 @@ struct vpm_config {
 	u16 max_vqp;
 	u64 features;
 	u16 queue_size;
+	u16 cvq_queue_size;
 	u16 msix_vectors;
 	u16 mtu;
 	u8 mac[ETH_ALEN];
 	u32 notify_mult;
 	u16 num_queues;
+	u16 cfg_max_vqp;
 	bool state_cap;
 	u16 state_version;
 };

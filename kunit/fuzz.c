@@ -8,9 +8,9 @@
 
 #include "vp_svq_fuzz.h"
 
-static unsigned int fuzz_cases = 20000;
+static unsigned int fuzz_cases;
 module_param(fuzz_cases, uint, 0444);
-MODULE_PARM_DESC(fuzz_cases, "Cases each fuzz suite runs (default 20000)");
+MODULE_PARM_DESC(fuzz_cases, "Cases each fuzz suite runs (default 0: the suite's own share, VFZ_SHADOW_CASES or VFZ_CVQ_CASES)");
 
 static ulong fuzz_seed = 1;
 module_param(fuzz_seed, ulong, 0444);
@@ -26,28 +26,29 @@ MODULE_PARM_DESC(fuzz_seed, "Seed of the fuzz suites' first case; case i uses fu
 /* KUnit's parameters are pointers: one element per batch. */
 static const unsigned int vfz_batches[VFZ_BATCHES];
 
-static unsigned int vfz_total(void)
+static unsigned int vfz_total(unsigned int share)
 {
-	return min_t(unsigned int, fuzz_cases, VFZ_BATCHES * VFZ_BATCH);
+	return min_t(unsigned int, fuzz_cases ?: share, VFZ_BATCHES * VFZ_BATCH);
 }
 
 /**
  * vfz_gen_params() - KUnit parameters: the batches of a run
  * @prev: the previous batch, NULL for the first
  * @desc: its description
+ * @share: the suite's cases when fuzz_cases is 0
  *
  * Return: the next batch, or NULL after the last.
  */
-const void *vfz_gen_params(const void *prev, char *desc)
+const void *vfz_gen_params(const void *prev, char *desc, unsigned int share)
 {
 	const unsigned int *b = prev ? (const unsigned int *)prev + 1 : vfz_batches;
 	unsigned int first = (b - vfz_batches) * VFZ_BATCH;
 
 	/* One batch even for no case: the summary line is printed. */
-	if (prev && first >= vfz_total())
+	if (prev && first >= vfz_total(share))
 		return NULL;
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "cases %u-%u", first,
-		 min(first + VFZ_BATCH, vfz_total()));
+		 min(first + VFZ_BATCH, vfz_total(share)));
 	return b;
 }
 
@@ -72,9 +73,10 @@ static void vfz_stop_watchdog(void *data)
  * @test: the test, its parameter from vfz_gen_params()
  * @target: what is fuzzed ("shadow", "cvq")
  * @sum: the suite's totals, reset by its first batch
+ * @share: the suite's cases when fuzz_cases is 0
  */
 void vfz_begin(struct vfz *f, struct kunit *test, const char *target,
-	       struct vfz_sum *sum)
+	       struct vfz_sum *sum, unsigned int share)
 {
 	unsigned int batch = (const unsigned int *)test->param_value - vfz_batches;
 
@@ -84,8 +86,8 @@ void vfz_begin(struct vfz *f, struct kunit *test, const char *target,
 	f->sum = sum;
 	f->seed = fuzz_seed;
 	f->first = batch * VFZ_BATCH;
-	f->cases = min(VFZ_BATCH, vfz_total() - min(f->first, vfz_total()));
-	f->last = f->first + VFZ_BATCH >= vfz_total();
+	f->cases = min(VFZ_BATCH, vfz_total(share) - min(f->first, vfz_total(share)));
+	f->last = f->first + VFZ_BATCH >= vfz_total(share);
 	if (!batch)
 		memset(sum, 0, sizeof(*sum));
 	timer_setup(&f->watchdog, vfz_watchdog, 0);

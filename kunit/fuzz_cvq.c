@@ -610,8 +610,9 @@ static void fzc_compare(struct fzc *s, unsigned long **mask, u16 from, u16 to)
 			    test_bit(off, mask[r]) ||
 			    (r == FZC_USED && fzc_used_ok(off, from, to)))
 				continue;
-			vfz_violation(&s->f, "byte %u of region %u changed from 0x%02x to 0x%02x: neither an ack nor the used ring's answer",
-				      off, r, s->snap[r][off], s->mem[r][off]);
+			/* Neither an ack nor the used ring's answer. */
+			vfz_violation(&s->f, "region %u byte %u: 0x%02x -> 0x%02x",
+				      r, off, s->snap[r][off], s->mem[r][off]);
 			return;
 		}
 	}
@@ -659,7 +660,7 @@ static void fzc_kick(struct fzc *s, unsigned long **mask)
 		head = __virtio16_to_cpu(true, s->avail->ring[k % FZC_QSZ]);
 		if (__virtio32_to_cpu(true, e->id) != head ||
 		    __virtio32_to_cpu(true, e->len) > 1) {
-			vfz_violation(&s->f, "used entry %u: id %u len %u, the request at that avail entry is %u",
+			vfz_violation(&s->f, "used entry %u: id %u len %u, request %u",
 				      k, __virtio32_to_cpu(true, e->id),
 				      __virtio32_to_cpu(true, e->len), head);
 			break;
@@ -768,7 +769,7 @@ static void vfz_cvq(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, mask[r]);
 	}
 	fzc_setup(test, s);
-	vfz_begin(&s->f, test, "cvq", &sum);
+	vfz_begin(&s->f, test, "cvq", &sum, VFZ_CVQ_CASES);
 	while (vfz_next(&s->f))
 		fzc_case(s, mask);
 	kunit_info(test, "fuzz cvq: at most %llu requests served by one kick, the longest kick %lld us\n",
@@ -776,8 +777,13 @@ static void vfz_cvq(struct kunit *test)
 	vfz_end(&s->f);
 }
 
+static const void *vfz_cvq_gen_params(const void *prev, char *desc)
+{
+	return vfz_gen_params(prev, desc, VFZ_CVQ_CASES);
+}
+
 static struct kunit_case vfz_cvq_cases[] = {
-	KUNIT_CASE_PARAM(vfz_cvq, vfz_gen_params),
+	KUNIT_CASE_PARAM(vfz_cvq, vfz_cvq_gen_params),
 	{}
 };
 

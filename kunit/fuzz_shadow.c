@@ -602,9 +602,10 @@ static void fzs_compare(struct fzs *s, const char *when)
 			if (s->mem[off] == s->snap[off] || fzs_in_used(off) ||
 			    test_bit(off, s->wmask))
 				continue;
-			vfz_violation(&s->f, "%s: byte 0x%x of page %u changed from 0x%02x to 0x%02x outside the used rings and writable buffers",
-				      when, off % (unsigned int)PAGE_SIZE,
-				      off / (unsigned int)PAGE_SIZE, s->snap[off],
+			/* Neither a used ring nor a writable buffer. */
+			vfz_violation(&s->f, "%s: page %u byte 0x%x: 0x%02x -> 0x%02x",
+				      when, off / (unsigned int)PAGE_SIZE,
+				      off % (unsigned int)PAGE_SIZE, s->snap[off],
 				      s->mem[off]);
 			return;
 		}
@@ -631,7 +632,7 @@ static void fzs_kick(struct fzs *s, u16 q)
 		s->max_seed = s->f.case_seed;
 	}
 	if (descs > (broken ? 2 : 1) * FZS_QSZ || chains > FZS_QSZ)
-		vfz_violation(&s->f, "vq %u: one kick forwarded %llu chains, copied %llu descriptors (ring of %u)%s",
+		vfz_violation(&s->f, "vq %u: a kick: %llu chains, %llu descriptors (ring %u)%s",
 			      q, chains, descs, FZS_QSZ,
 			      broken ? ", and broke the queue" : "");
 }
@@ -698,7 +699,7 @@ static bool fzs_start(struct fzs *s, const u16 *base)
 		}
 		/* DRIVER_OK forwards what the ring held: a kick's worth. */
 		if (sh->descs > FZS_QSZ || sh->avail > FZS_QSZ)
-			vfz_violation(f, "vq %u: the start forwarded %llu chains, %llu descriptors (ring of %u)",
+			vfz_violation(f, "vq %u: start: %llu chains, %llu descriptors (ring %u)",
 				      q, sh->avail, sh->descs, FZS_QSZ);
 	}
 	fzs_model_maps(s, true);
@@ -715,7 +716,8 @@ static void fzs_expect_done(struct fzs *s)
 	if (READ_ONCE(sh->broken) || (status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
 	if (used != s->avail[FZS_TX])
-		vfz_violation(&s->f, "TX: avail index %u, used index %u, the queue not broken and the device not asking for a reset",
+		/* Neither the queue broken nor NEEDS_RESET: all used. */
+		vfz_violation(&s->f, "TX: avail index %u, used index %u, not broken",
 			      s->avail[FZS_TX], used);
 }
 
@@ -737,7 +739,7 @@ static void fzs_case(struct fzs *s)
 	if (vfz_chance(f, 40))
 		s->features &= ~BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
 	for (q = 0; q < FZS_NVQS; q++) {
-		base[q] = vfz_u32(f) ?: 1;
+		base[q] = 1 + vfz_below(f, U16_MAX);
 		used[q] = base[q];
 		/* A receive ring restored ahead of its used index. */
 		if (q == FZS_RX && vfz_chance(f, 20))
@@ -787,7 +789,7 @@ static void vfz_shadow(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	fzs_setup(test, s);
-	vfz_begin(&s->f, test, "shadow", &sum);
+	vfz_begin(&s->f, test, "shadow", &sum, VFZ_SHADOW_CASES);
 	while (vfz_next(&s->f))
 		fzs_case(s);
 	kunit_info(test, "fuzz shadow: at most %llu descriptors copied by one kick (case seed %llu); the model saw %u buffers built wrong\n",
@@ -795,8 +797,13 @@ static void vfz_shadow(struct kunit *test)
 	vfz_end(&s->f);
 }
 
+static const void *vfz_shadow_gen_params(const void *prev, char *desc)
+{
+	return vfz_gen_params(prev, desc, VFZ_SHADOW_CASES);
+}
+
 static struct kunit_case vfz_shadow_cases[] = {
-	KUNIT_CASE_PARAM(vfz_shadow, vfz_gen_params),
+	KUNIT_CASE_PARAM(vfz_shadow, vfz_shadow_gen_params),
 	{}
 };
 

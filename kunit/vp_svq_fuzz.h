@@ -2,7 +2,7 @@
 /*
  * vp_svq KUnit: what the fuzz suites (fuzz_shadow.c, fuzz_cvq.c) share.
  *
- * A run is fuzz_cases cases, in batches of at most VFZ_BATCH (one KUnit
+ * A run is fuzz_cases cases (or the suite's share), in batches of at most VFZ_BATCH (one KUnit
  * parameter each, with a device of its own, so that no test case runs
  * into KUnit's timeout). Case i draws everything it does from its own
  * seed, fuzz_seed + i, and starts from a device just reset, so it replays
@@ -17,6 +17,13 @@
 #include <linux/timer.h>
 
 #define VFZ_BATCH	5000
+/*
+ * The share "make kunit" runs (fuzz_cases=0): about 50 s for the shadow
+ * (its cases take 2.5 ms here) and 35 s for the CVQ (8 ms: a command the
+ * device acks costs a poll period of the driver).
+ */
+#define VFZ_SHADOW_CASES	20000
+#define VFZ_CVQ_CASES		4000
 
 /**
  * struct vfz_sum - a suite's run, over its batches
@@ -65,9 +72,9 @@ struct vfz {
 	struct timer_list watchdog;
 };
 
-const void *vfz_gen_params(const void *prev, char *desc);
+const void *vfz_gen_params(const void *prev, char *desc, unsigned int share);
 void vfz_begin(struct vfz *f, struct kunit *test, const char *target,
-	       struct vfz_sum *sum);
+	       struct vfz_sum *sum, unsigned int share);
 bool vfz_next(struct vfz *f);
 void vfz_end(struct vfz *f);
 void vfz_violation(struct vfz *f, const char *fmt, ...) __printf(2, 3);

@@ -783,7 +783,8 @@ static const void *vfz_cvq_gen_params(const void *prev, char *desc)
 }
 
 static struct kunit_case vfz_cvq_cases[] = {
-	KUNIT_CASE_PARAM(vfz_cvq, vfz_cvq_gen_params),
+	KUNIT_CASE_PARAM_ATTR(vfz_cvq, vfz_cvq_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

@@ -803,7 +803,8 @@ static const void *vfz_shadow_gen_params(const void *prev, char *desc)
 }
 
 static struct kunit_case vfz_shadow_cases[] = {
-	KUNIT_CASE_PARAM(vfz_shadow, vfz_shadow_gen_params),
+	KUNIT_CASE_PARAM_ATTR(vfz_shadow, vfz_shadow_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

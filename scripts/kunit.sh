@@ -135,7 +135,7 @@ failed=$((total - passed - skipped + errors))
 [ "$skipped" -eq 0 ] || log "$skipped tests skipped"
 
 # The fuzz suites' summaries ("fuzz shadow: N cases, seed S, ...").
-grep -ahoE 'fuzz [a-z]+: [0-9]+ cases, seed .*' "$BUILD_DIR/test.log" 2>/dev/null >&2 || true
+grep -ahoE 'fuzz [a-z]+: [0-9]+ cases, seed .*' "$BUILD_DIR/test.log" >&2 2>/dev/null || true
 
 # Sanitizer and lock checker reports do not always fail a test: count them.
 # UML's PCI-over-virtio warns once at boot without a device ID; not ours.

@@ -737,7 +737,7 @@ static void vp_svq_as_unpark(struct vp_svq_dev *dev)
 void vp_svq_as_reset_done(struct vp_svq_dev *dev, int ret)
 {
 	mutex_lock(&dev->as_lock);
-	dev->dma_unsafe = ret;
+	dev->dma_unsafe = ret != 0;
 	if (!ret) {
 		vp_svq_as_unpark(dev);
 		vp_svq_as_domain_put(dev, false);

@@ -1004,7 +1004,8 @@ static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
 	*page = pfn_to_page(PHYS_PFN(pa));
 	if (!ref)
 		return 0;
-	return try_get_page(*page) ? 0 : -EFAULT;
+	/* No WARN for memory that takes no reference: the client chose it. */
+	return folio_try_get(page_folio(*page)) ? 0 : -EFAULT;
 }
 
 /**

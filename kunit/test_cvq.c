@@ -317,6 +317,8 @@ static struct vpt_sh *vpt_sh_new(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->test = test;
 	s->e = vpt_env_new(test, cfg);
+	/* The device reaches only what the driver maps in its domain. */
+	s->e->iommu_strict = true;
 	KUNIT_ASSERT_EQ(test, vpt_add(s->e, a), 0);
 	s->vdpa = vpt_vdpa(s->e);
 	KUNIT_ASSERT_NOT_NULL(test, s->vdpa);

@@ -1878,9 +1878,9 @@ static void vpt_cvq_reset_timeout(struct kunit *test)
 }
 
 /*
- * Test that a device without ACCESS_PLATFORM is for the kernel client
- * only, and that a user-space client's device always negotiates it when
- * the device has it.
+ * Test that a device without ACCESS_PLATFORM, or a function without an
+ * IOMMU, is for the kernel client only, and that a user-space client's
+ * device always negotiates ACCESS_PLATFORM when the device has it.
  */
 static void vpt_cvq_access_platform(struct kunit *test)
 {
@@ -1934,6 +1934,26 @@ static void vpt_cvq_access_platform(struct kunit *test)
 			  BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
 	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+
+	/* A function without an IOMMU: nothing would confine the device. */
+	e = vpt_env_new(test, NULL);
+	e->no_iommu = true;
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa,
+						       ops->get_device_features(vdpa)),
+			0);
+	ops->set_status(vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	vpt_client_unbind(e);
 }
 
 static int vpt_cvq_suite_init(struct kunit_suite *suite)

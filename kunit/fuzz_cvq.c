@@ -215,15 +215,6 @@ static void fzc_setup(struct kunit *test, struct fzc *s)
 	s->used = (void *)s->mem[FZC_USED];
 }
 
-static void fzc_set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-			 u16 next)
-{
-	d->addr = __cpu_to_virtio64(true, addr);
-	d->len = __cpu_to_virtio32(true, len);
-	d->flags = __cpu_to_virtio16(true, flags);
-	d->next = __cpu_to_virtio16(true, next);
-}
-
 /* @len bytes of buffer region @r; its client address. */
 static u64 fzc_alloc(struct fzc *s, unsigned int r, u32 len, u8 **va)
 {
@@ -284,7 +275,7 @@ static void fzc_rand_desc(struct fzc *s, struct vring_desc *d)
 	default:
 		len = vfz_chance(f, 50) ? vfz_below(f, 4096) : vfz_u32(f);
 	}
-	fzc_set_desc(d, fzc_rand_addr(s), len, flags,
+	vpt_set_desc(d, fzc_rand_addr(s), len, flags,
 		     vfz_chance(f, 85) ? vfz_below(f, FZC_QSZ) : vfz_u32(f));
 }
 
@@ -415,14 +406,14 @@ static unsigned int fzc_request(struct fzc *s, struct vring_desc *d,
 
 	for (k = 0; k < pieces && n + 1 < max; k++) {
 		piece = k + 1 == pieces ? len - off : vfz_below(f, len - off + 1);
-		fzc_set_desc(&d[n], fzc_alloc(s, r, piece, &va), piece, 0, 0);
+		vpt_set_desc(&d[n], fzc_alloc(s, r, piece, &va), piece, 0, 0);
 		memcpy(va, cmd + off, min(piece, fzc_regions[r].size));
 		off += piece;
 		n++;
 	}
 	/* Now and then a zero-length writable buffer before the ack. */
 	if (vfz_chance(f, 5) && n + 1 < max) {
-		fzc_set_desc(&d[n], fzc_alloc(s, FZC_BUF, 1, &va), 0,
+		vpt_set_desc(&d[n], fzc_alloc(s, FZC_BUF, 1, &va), 0,
 			     VRING_DESC_F_WRITE, 0);
 		n++;
 	}
@@ -432,18 +423,18 @@ static unsigned int fzc_request(struct fzc *s, struct vring_desc *d,
 		break;
 	case 1:
 		/* The ack where the client may not be written. */
-		fzc_set_desc(&d[n++], fzc_alloc(s, FZC_ROBUF, 1, &va), 1,
+		vpt_set_desc(&d[n++], fzc_alloc(s, FZC_ROBUF, 1, &va), 1,
 			     VRING_DESC_F_WRITE, 0);
 		break;
 	case 2:
 		/* A readable buffer after the writable one. */
-		fzc_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 1, &va), 1,
+		vpt_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 1, &va), 1,
 			     VRING_DESC_F_WRITE, 0);
 		if (n < max)
-			fzc_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 4, &va), 4, 0, 0);
+			vpt_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 4, &va), 4, 0, 0);
 		break;
 	default:
-		fzc_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 1, &va),
+		vpt_set_desc(&d[n++], fzc_alloc(s, FZC_BUF, 1, &va),
 			     1 + vfz_below(f, 4), VRING_DESC_F_WRITE, 0);
 	}
 	/* Link them: consecutive, wrapping around a ring table. */
@@ -504,7 +495,7 @@ static u16 fzc_build(struct fzc *s)
 			t[vfz_below(f, n)].next = __cpu_to_virtio16(true, 0);
 			break;
 		}
-		fzc_set_desc(&s->desc[head], taddr, tlen, flags,
+		vpt_set_desc(&s->desc[head], taddr, tlen, flags,
 			     (head + 1) % FZC_QSZ);
 		s->slot = (head + 1) % FZC_QSZ;
 		return head;

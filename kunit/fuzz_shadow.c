@@ -266,15 +266,6 @@ static void fzs_publish(struct fzs *s, u16 q, u16 idx)
 	s->avail[q] = idx;
 }
 
-static void fzs_set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-			 u16 next)
-{
-	d->addr = __cpu_to_virtio64(true, addr);
-	d->len = __cpu_to_virtio32(true, len);
-	d->flags = __cpu_to_virtio16(true, flags);
-	d->next = __cpu_to_virtio16(true, next);
-}
-
 /* An address a hostile client might write into a descriptor. */
 static u64 fzs_rand_addr(struct fzs *s)
 {
@@ -330,7 +321,7 @@ static void fzs_rand_desc(struct fzs *s, struct vring_desc *d)
 		flags |= VRING_DESC_F_INDIRECT;
 	if (vfz_chance(f, 5))
 		flags = vfz_u32(f);
-	fzs_set_desc(d, fzs_rand_addr(s), fzs_rand_len(s), flags,
+	vpt_set_desc(d, fzs_rand_addr(s), fzs_rand_len(s), flags,
 		     vfz_chance(f, 85) ? vfz_below(f, FZS_QSZ) : vfz_u32(f));
 }
 
@@ -357,13 +348,13 @@ static void fzs_indirect(struct fzs *s, struct vring_desc *d, bool w)
 
 	for (j = 0; j < n; j++) {
 		len = FZS_HDR + vfz_below(f, 256);
-		fzs_set_desc(&t[j], fzs_buf(s, len), len,
+		vpt_set_desc(&t[j], fzs_buf(s, len), len,
 			     (w ? VRING_DESC_F_WRITE : 0) |
 			     (j + 1 < n ? VRING_DESC_F_NEXT : 0), j + 1);
 	}
 	if (vfz_chance(f, 15))
 		fzs_rand_desc(s, &t[vfz_below(f, n)]);
-	fzs_set_desc(d, fzs_iova(off), n * sizeof(*d), VRING_DESC_F_INDIRECT,
+	vpt_set_desc(d, fzs_iova(off), n * sizeof(*d), VRING_DESC_F_INDIRECT,
 		     vfz_u32(f));
 }
 
@@ -392,7 +383,7 @@ static u16 fzs_chains(struct fzs *s, u16 q, u16 avail)
 				blen = (k ? 0 : FZS_HDR) + vfz_below(f, 256);
 				flags = (q == FZS_RX ? VRING_DESC_F_WRITE : 0) |
 					(k + 1 < len ? VRING_DESC_F_NEXT : 0);
-				fzs_set_desc(&vr->desc[slot], fzs_buf(s, blen),
+				vpt_set_desc(&vr->desc[slot], fzs_buf(s, blen),
 					     blen, flags, (slot + 1) % FZS_QSZ);
 				slot = (slot + 1) % FZS_QSZ;
 			}
@@ -417,7 +408,7 @@ static u16 fzs_fill_ring(struct fzs *s, u16 q, u16 avail)
 
 	for (i = 0; i < FZS_QSZ; i++) {
 		len = FZS_HDR + vfz_below(&s->f, 128);
-		fzs_set_desc(&vr->desc[i], fzs_buf(s, len), len,
+		vpt_set_desc(&vr->desc[i], fzs_buf(s, len), len,
 			     w | (same && i + 1 < FZS_QSZ ? VRING_DESC_F_NEXT : 0),
 			     i + 1);
 	}
@@ -480,7 +471,7 @@ static void fzs_tx_frames(struct fzs *s)
 	for (n = vfz_below(&s->f, room + 1); n; n--) {
 		slot = avail % FZS_QSZ;
 		len = FZS_HDR + 60;
-		fzs_set_desc(&vr->desc[slot], fzs_buf(s, len), len, 0, 0);
+		vpt_set_desc(&vr->desc[slot], fzs_buf(s, len), len, 0, 0);
 		vr->avail->ring[avail++ % FZS_QSZ] = __cpu_to_virtio16(true, slot);
 	}
 	fzs_publish(s, FZS_TX, avail);

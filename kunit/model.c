@@ -46,7 +46,8 @@ static struct resource vpm_window = {
  * @m: the model
  * @fmt: what happened, printf style
  *
- * The first description is kept in @m->violation; every one is logged.
+ * The first description is kept in @m->violation, the last in
+ * @m->last_violation; every one is logged.
  */
 void vpm_note_violation(struct vpm *m, const char *fmt, ...)
 {
@@ -58,7 +59,32 @@ void vpm_note_violation(struct vpm *m, const char *fmt, ...)
 	va_end(args);
 	if (!m->violations++)
 		strscpy(m->violation, buf, sizeof(m->violation));
+	strscpy(m->last_violation, buf, sizeof(m->last_violation));
 	pr_warn("vp_svq model: violation: %s\n", buf);
+}
+
+/**
+ * vpm_note_bad_buffer() - record a buffer whose descriptors break the rules
+ * @m: the model
+ * @fmt: what is wrong, printf style
+ *
+ * A buffer's own descriptors (an indirect table, the order of readable and
+ * writable parts, the lengths) come from whoever built the buffer: a
+ * client whose chains vp_svq's ring shadow passes through unchanged, by
+ * design. They count in @m->bad_buffers, apart from @m->violations, and
+ * only the first is logged. The device faults (NEEDS_RESET) either way.
+ */
+void vpm_note_bad_buffer(struct vpm *m, const char *fmt, ...)
+{
+	va_list args;
+	char buf[128];
+
+	if (m->bad_buffers++)
+		return;
+	va_start(args, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	va_end(args);
+	pr_warn("vp_svq model: bad buffer: %s\n", buf);
 }
 
 /* --- common configuration ---------------------------------------------- */

@@ -70,12 +70,12 @@ static int vpm_chain_add(struct vpm *m, struct vpm_chain *c, u64 addr,
 			 u32 len, bool write)
 {
 	if (c->nseg == VPM_MAX_SEGS) {
-		vpm_note_violation(m, "buffer of more than %u descriptors",
-				   VPM_MAX_SEGS);
+		vpm_note_bad_buffer(m, "buffer of more than %u descriptors",
+				    VPM_MAX_SEGS);
 		return -EINVAL;
 	}
 	if (!write && c->in_len) {
-		vpm_note_violation(m, "readable descriptor after a writable one");
+		vpm_note_bad_buffer(m, "readable descriptor after a writable one");
 		return -EINVAL;
 	}
 	c->seg[c->nseg].addr = addr;
@@ -99,11 +99,11 @@ static int vpm_split_indirect(struct vpm *m, u64 addr, u32 len,
 	int ret;
 
 	if (!vpm_has(m, VIRTIO_RING_F_INDIRECT_DESC)) {
-		vpm_note_violation(m, "indirect descriptor without INDIRECT_DESC");
+		vpm_note_bad_buffer(m, "indirect descriptor without INDIRECT_DESC");
 		return -EINVAL;
 	}
 	if (!n || len % sizeof(*table)) {
-		vpm_note_violation(m, "indirect table of %u bytes", len);
+		vpm_note_bad_buffer(m, "indirect table of %u bytes", len);
 		return -EINVAL;
 	}
 	table = vpm_dma(m, addr, len, false);
@@ -112,12 +112,12 @@ static int vpm_split_indirect(struct vpm *m, u64 addr, u32 len,
 	m->indirect_bufs++;
 	for (;;) {
 		if (i >= n || ++seen > n) {
-			vpm_note_violation(m, "indirect chain leaves its table");
+			vpm_note_bad_buffer(m, "indirect chain leaves its table");
 			return -EINVAL;
 		}
 		flags = le16_to_cpu(READ_ONCE(table[i].flags));
 		if (flags & VRING_DESC_F_INDIRECT) {
-			vpm_note_violation(m, "nested indirect descriptor");
+			vpm_note_bad_buffer(m, "nested indirect descriptor");
 			return -EINVAL;
 		}
 		ret = vpm_chain_add(m, c, le64_to_cpu(table[i].addr),
@@ -169,7 +169,7 @@ static int vpm_split_peek(struct vpm *m, struct vpm_queue *q,
 		flags = le16_to_cpu(READ_ONCE(table[i].flags));
 		if (flags & VRING_DESC_F_INDIRECT) {
 			if (flags & VRING_DESC_F_NEXT) {
-				vpm_note_violation(m, "indirect descriptor with NEXT");
+				vpm_note_bad_buffer(m, "indirect descriptor with NEXT");
 				return -EINVAL;
 			}
 			return vpm_split_indirect(m, le64_to_cpu(table[i].addr),
@@ -389,8 +389,8 @@ static int vpm_loop_one(struct vpm *m, u16 txq)
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
 	if (tx->out_len < VPM_NET_HDR_LEN || tx->in_len) {
-		vpm_note_violation(m, "TX buffer of %u+%u bytes", tx->out_len,
-				   tx->in_len);
+		vpm_note_bad_buffer(m, "TX buffer of %u+%u bytes", tx->out_len,
+				    tx->in_len);
 		return -EINVAL;
 	}
 	frame = tx->out_len - VPM_NET_HDR_LEN;

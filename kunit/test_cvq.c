@@ -139,12 +139,7 @@ static u64 vpt_sh_ack(struct vpt_sh *s, u8 **va)
 static void vpt_sh_set_desc(struct vpt_sh *s, u16 i, u64 addr, u32 len,
 			    u16 flags, u16 next)
 {
-	struct vring_desc *d = vpt_sh_desc(s, i);
-
-	d->addr = __cpu_to_virtio64(true, addr);
-	d->len = __cpu_to_virtio32(true, len);
-	d->flags = __cpu_to_virtio16(true, flags);
-	d->next = __cpu_to_virtio16(true, next);
+	vpt_set_desc(vpt_sh_desc(s, i), addr, len, flags, next);
 }
 
 /**

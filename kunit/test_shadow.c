@@ -2084,6 +2084,51 @@ static void vsh_chains_overlap(struct kunit *test)
 }
 
 /*
+ * A chain found invalid half way leaves the device's table as it was:
+ * the chains the device holds keep their descriptors. The client rewrites
+ * the two descriptors of a receive buffer the device holds into a chain
+ * whose second link leaves the table, and offers it; the shadow stops the
+ * queue; frames sent then land in the buffers the device holds, whose
+ * chains the device must still find whole.
+ */
+static void vsh_invalid_chain_keeps_table(struct kunit *test)
+{
+	static const struct vsh_opts o = { "invalid chain", false, false, 30, 40 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vsh_ring *rx = &s->r[VSH_RX];
+	struct vring_desc *d = rx->vr.desc;
+	struct vpm *m = s->m;
+	unsigned int completed;
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_settle(s);
+	/* The device holds every receive buffer; the first is slots 0 and 1. */
+	KUNIT_ASSERT_EQ(test, rx->inflight, s->nbufs);
+	d[1].flags = __cpu_to_virtio16(true, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
+	d[1].next = __cpu_to_virtio16(true, 200);
+	rx->vr.avail->ring[rx->next % VSH_QSZ] = __cpu_to_virtio16(true, 0);
+	/* The entry before the index that publishes it. */
+	wmb();
+	WRITE_ONCE(rx->vr.avail->idx, __cpu_to_virtio16(true, rx->next + 1));
+	vsh_kick(s, VSH_RX);
+	KUNIT_EXPECT_TRUE(test, s->dev->vqs[VSH_RX].shadow.broken);
+
+	/* Buffer 3 (index 32 of a ring restored at 30) is slots 0 and 1. */
+	completed = m->q[VSH_TX].completed;
+	vsh_send(s, 4);
+	vsh_kick(s, VSH_TX);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ(test, m->q[VSH_TX].completed, completed + 4);
+	KUNIT_EXPECT_EQ(test, m->rx_frames, 4);
+	KUNIT_EXPECT_EQ_MSG(test, m->violations, 0, "%s", m->violation);
+	KUNIT_EXPECT_EQ(test, m->dma_faults, 0);
+}
+
+/*
  * A device that reports more used buffers than it was given (its used
  * index jumps): the shadow stops that queue, forwards nothing bogus to the
  * client; the other queue goes on; a reset recovers.
@@ -2248,6 +2293,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_doorbell_restored),
 	KUNIT_CASE(vsh_doorbell_resumed),
 	KUNIT_CASE(vsh_malformed_chain),
+	KUNIT_CASE(vsh_invalid_chain_keeps_table),
 	KUNIT_CASE(vsh_avail_backwards),
 	KUNIT_CASE(vsh_chains_overlap),
 	KUNIT_CASE(vsh_kick_race),

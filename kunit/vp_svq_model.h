@@ -290,6 +290,9 @@ struct vpm_vector {
  *	completes: queue_status keeps reading VP_SVQ_QUEUE_RUNNING
  * @violations: driver actions the virtio spec forbids, see @violation
  * @violation: description of the first one
+ * @last_violation: description of the last one
+ * @bad_buffers: buffers whose own descriptors break the rules (see
+ *	vpm_note_bad_buffer()); not counted in @violations
  * @bad_access: register accesses of a wrong width or offset
  * @cfg_odd_access: device config reads whose width is not that of the
  *	field at their offset (virtio 4.1.3.1); the model serves them
@@ -363,6 +366,8 @@ struct vpm {
 
 	unsigned int violations;
 	char violation[128];
+	char last_violation[128];
+	unsigned int bad_buffers;
 	unsigned int bad_access;
 	unsigned int cfg_odd_access;
 	unsigned int resets;
@@ -394,6 +399,7 @@ void vpm_surprise_removal(struct vpm *m);
 void vpm_fail_next_cvq(struct vpm *m, u8 class, u8 cmd);
 void vpm_set_cvq_stall(struct vpm *m, bool stall);
 void vpm_note_violation(struct vpm *m, const char *fmt, ...);
+void vpm_note_bad_buffer(struct vpm *m, const char *fmt, ...);
 void vpm_raise_vq_irq(struct vpm *m, u16 qid);
 void vpm_signal_config(struct vpm *m);
 unsigned int vpm_attached_handlers(struct vpm *m);

@@ -9,6 +9,7 @@
 
 #include <kunit/test.h>
 #include <linux/virtio.h>
+#include <linux/virtio_ring.h>
 
 #include "vp_svq_model.h"
 
@@ -136,6 +137,16 @@ int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack);
 
 void vpt_log_mark(struct kunit *test, char *mark);
 unsigned int vpt_log_count(const char *mark, const char *needle);
+
+/* Fill split ring descriptor @d, as a client writes it (little endian). */
+static inline void vpt_set_desc(struct vring_desc *d, u64 addr, u32 len,
+				u16 flags, u16 next)
+{
+	d->addr = __cpu_to_virtio64(true, addr);
+	d->len = __cpu_to_virtio32(true, len);
+	d->flags = __cpu_to_virtio16(true, flags);
+	d->next = __cpu_to_virtio16(true, next);
+}
 
 #ifdef CONFIG_GCOV
 /*

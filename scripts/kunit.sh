@@ -16,6 +16,9 @@
 #   KUNIT_TIMEOUT     seconds for build and run together (default 2400)
 #   KUNIT_FILTER      kunit.py filter_glob, e.g. 'vp_svq_probe*'
 #   KUNIT_MAKE_OPTIONS  extra make options for the build (one word)
+#   KUNIT_KERNEL_ARGS   kernel command line arguments, space separated
+#                       (scripts/fuzz.sh: vp_svq_kunit.fuzz_cases=N ...)
+#   KUNIT_RUN_TIMEOUT   seconds kunit.py gives the tests (default 600)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -101,7 +104,11 @@ fi
 
 # --- build and run -------------------------------------------------------------
 args=(run --arch=um --build_dir="$BUILD_DIR" --jobs="$(nproc)"
-      --timeout=600 --kunitconfig="${KUNIT_CONFIG:-$VP_ROOT/kunit/.kunitconfig}")
+      --timeout="${KUNIT_RUN_TIMEOUT:-600}"
+      --kunitconfig="${KUNIT_CONFIG:-$VP_ROOT/kunit/.kunitconfig}")
+for a in ${KUNIT_KERNEL_ARGS:-}; do
+	args+=(--kernel_args="$a")
+done
 [ -z "${KUNIT_EXTRA_CONFIG:-}" ] || args+=(--kunitconfig="$KUNIT_EXTRA_CONFIG")
 [ -z "${KUNIT_MAKE_OPTIONS:-}" ] || args+=(--make_options="$KUNIT_MAKE_OPTIONS")
 [ -z "${KUNIT_FILTER:-}" ] || args+=("$KUNIT_FILTER")
@@ -131,6 +138,9 @@ skipped="$(count skipped)"; skipped="${skipped:-0}"
 errors="$(count errors)"; errors="${errors:-0}"
 failed=$((total - passed - skipped + errors))
 [ "$skipped" -eq 0 ] || log "$skipped tests skipped"
+
+# The fuzz suites' summaries ("fuzz shadow: N cases, seed S, ...").
+grep -ahoE 'fuzz [a-z]+: [0-9]+ cases, seed .*' "$BUILD_DIR/test.log" >&2 2>/dev/null || true
 
 # Sanitizer and lock checker reports do not always fail a test: count them.
 # UML's PCI-over-virtio warns once at boot without a device ID; not ours.

@@ -30,6 +30,7 @@
  */
 
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
 #include <linux/virtio_config.h>
 
 #include "vp_svq.h"
@@ -113,11 +114,18 @@ static void vp_svq_shadow_break(struct vp_svq_dev *dev, u16 idx,
  * flight never share a slot, so those it adds in one go hold at most a
  * table's worth of descriptors between them: the budget, a ring size per
  * forwarding pass, bounds the work a kick can cause.
+ *
+ * The chain is read whole into the staging area before the device's table
+ * changes: a client may reuse slots of chains the device holds, and a
+ * chain found invalid half way must not leave those a loop or a link
+ * beyond the table. Each descriptor is read once, so what is checked is
+ * what the device gets.
  */
 static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head,
 				     unsigned int *budget)
 {
-	unsigned int num = sh->client.num;
+	unsigned int num = sh->client.num, n = 0, k;
+	struct vp_svq_shadow_stage *st;
 	u16 i = head;
 	u16 flags;
 
@@ -125,13 +133,18 @@ static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head,
 		if (i >= num || !*budget)
 			return false;
 		(*budget)--;
-		sh->ring.desc[i].addr = READ_ONCE(sh->client.desc[i].addr);
-		sh->ring.desc[i].len = READ_ONCE(sh->client.desc[i].len);
-		flags = vp_svq_v16(READ_ONCE(sh->client.desc[i].flags));
-		sh->ring.desc[i].flags = vp_svq_c16(flags);
-		sh->ring.desc[i].next = READ_ONCE(sh->client.desc[i].next);
-		i = vp_svq_v16(sh->ring.desc[i].next);
+		sh->descs++;
+		st = &sh->stage[n++];
+		st->slot = i;
+		st->desc.addr = READ_ONCE(sh->client.desc[i].addr);
+		st->desc.len = READ_ONCE(sh->client.desc[i].len);
+		st->desc.flags = READ_ONCE(sh->client.desc[i].flags);
+		st->desc.next = READ_ONCE(sh->client.desc[i].next);
+		flags = vp_svq_v16(st->desc.flags);
+		i = vp_svq_v16(st->desc.next);
 	} while (flags & VRING_DESC_F_NEXT);
+	for (k = 0; k < n; k++)
+		sh->ring.desc[sh->stage[k].slot] = sh->stage[k].desc;
 	return true;
 }
 
@@ -485,11 +498,17 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	}
 	if (why == VP_SVQ_SHADOW_RESTORED)
 		base = vp_svq_shadow_rewind_rx(dev, idx, base);
+	/* A chain is at most the budget of a pass long: a ring size. */
+	sh->stage = kvcalloc(vq->num, sizeof(*sh->stage), GFP_KERNEL);
+	if (!sh->stage) {
+		ret = -ENOMEM;
+		goto err_unmap_client;
+	}
 	ret = vp_svq_as_ring_alloc(dev, &sh->dring,
 				   vp_svq_ring_ro_bytes(vq->num),
 				   vp_svq_ring_rw_bytes(vq->num), 1 + idx);
 	if (ret)
-		goto err_unmap_client;
+		goto err_free_stage;
 	/* The used ring on pages of its own: the device writes only there. */
 	sh->ring.num = vq->num;
 	sh->ring.desc = sh->dring.va;
@@ -503,6 +522,7 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	sh->last_used = 0;
 	sh->avail = 0;
 	sh->used = 0;
+	sh->descs = 0;
 	sh->broken = false;
 	/* Every kick is wanted: nothing in the client's used ring says else. */
 	sh->client.used->flags = 0;
@@ -512,6 +532,9 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	spin_unlock_irqrestore(&sh->lock, flags);
 	return 0;
 
+err_free_stage:
+	kvfree(sh->stage);
+	sh->stage = NULL;
 err_unmap_client:
 	vp_svq_shadow_unmap_client(sh);
 	return ret;
@@ -563,6 +586,8 @@ void vp_svq_shadow_stop(struct vp_svq_dev *dev, u16 idx)
 	/* No kick or interrupt uses the rings once the lock was dropped. */
 	vp_svq_as_ring_free(dev, &sh->dring);
 	vp_svq_shadow_unmap_client(sh);
+	kvfree(sh->stage);
+	sh->stage = NULL;
 }
 
 /**

@@ -179,6 +179,16 @@ enum vp_svq_shadow_why {
 };
 
 /**
+ * struct vp_svq_shadow_stage - one descriptor of a chain being checked
+ * @desc: the descriptor as the client's table held it
+ * @slot: its index in the table
+ */
+struct vp_svq_shadow_stage {
+	struct vring_desc desc;
+	u16 slot;
+};
+
+/**
  * struct vp_svq_shadow - ring shadow mode of one data queue
  * @lock: protects everything below; taken by the kick path, the queue's
  *	interrupt handler, and start/stop
@@ -195,6 +205,9 @@ enum vp_svq_shadow_why {
  * @last_used: next index of the device's used ring to read
  * @avail: chains forwarded to the device
  * @used: used entries written back to the client
+ * @descs: descriptors read from the client's table to be copied
+ * @stage: the chain being checked, a ring size of entries; it reaches the
+ *	device's table only whole and valid
  */
 struct vp_svq_shadow {
 	spinlock_t lock; /* protects the fields below */
@@ -210,6 +223,8 @@ struct vp_svq_shadow {
 	u16 last_used;
 	u64 avail;
 	u64 used;
+	u64 descs;
+	struct vp_svq_shadow_stage *stage;
 };
 
 /**

@@ -61,19 +61,6 @@
 #define FZS_INDIR_PAGE	6
 #define FZS_HDR		sizeof(struct virtio_net_hdr_mrg_rxbuf)
 
-/* Left out of the negotiation: no CVQ, one queue pair, no merging. */
-#define FZS_CTRL_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
-				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
-				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
-				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT) |	\
-				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE) |	\
-				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
-
 #define FZS_S_READY	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK)
 
@@ -217,7 +204,7 @@ static void fzs_setup(struct kunit *test, struct fzs *s)
 	/* The device reaches only what the driver maps in its domain. */
 	s->e->iommu_strict = true;
 
-	a.features = s->e->parent->supported_features & ~FZS_CTRL_FEATURES &
+	a.features = s->e->parent->supported_features & ~VPT_SHADOW_FEATURES_OFF &
 		     ~BIT_ULL(VIRTIO_F_RING_PACKED);
 	KUNIT_ASSERT_EQ(test, vpt_add(s->e, &a), 0);
 	s->vdpa = vpt_vdpa(s->e);

@@ -506,18 +506,6 @@ static void vpt_ops_cvq_mapping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 
-/* Every feature that needs the CVQ, and the CVQ itself. */
-#define VPT_CVQ_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
-				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE) |	\
-				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
-				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
-				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT))
-
 /*
  * Test that a queue index outside the negotiated features never reaches
  * the device: without CTRL_VQ, vq 2 is where the device keeps its CVQ.

@@ -59,19 +59,6 @@
 #define VSH_S_READY	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK)
 
-/* Left out of every negotiation: no CVQ, one queue pair. */
-#define VSH_CTRL_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
-				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
-				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
-				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT) |	\
-				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE) |	\
-				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
-
 /**
  * struct vsh_opts - one variant
  * @name: shown by KUnit
@@ -310,7 +297,7 @@ static struct vsh *vsh_new_dev(struct kunit *test, const struct vsh_opts *o,
 	s->e = vpt_env_new(test, &cfg);
 	s->m = s->e->m;
 	vsh_model_iotlb(s, pa);
-	a.features = s->e->parent->supported_features & ~VSH_CTRL_FEATURES;
+	a.features = s->e->parent->supported_features & ~VPT_SHADOW_FEATURES_OFF;
 	if (!packed)
 		a.features &= ~BIT_ULL(VIRTIO_F_RING_PACKED);
 	KUNIT_ASSERT_EQ(test, vpt_add(s->e, &a), 0);
@@ -697,6 +684,21 @@ static void vsh_expect_clean(struct vsh *s)
 	KUNIT_EXPECT_EQ_MSG(s->test, s->m->violations, 0, "%s", s->m->violation);
 	KUNIT_EXPECT_EQ(s->test, s->m->dma_faults, 0);
 	KUNIT_EXPECT_EQ(s->test, s->m->bad_access, 0);
+}
+
+/*
+ * A reset recovers whatever state the test left: the rings start again at
+ * 0 in passthrough and carry @frames frames whole.
+ */
+static void vsh_expect_recovers(struct vsh *s, unsigned int frames)
+{
+	KUNIT_ASSERT_EQ(s->test, s->ops->reset(s->vdpa), 0);
+	vsh_fresh(s);
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, frames);
+	vsh_expect_clean(s);
 }
 
 /* Vendor counter @name of queue @idx ("vdpa dev vstats"), or U64_MAX. */
@@ -2037,13 +2039,7 @@ static void vsh_avail_backwards(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vsh_mode_is(s, VSH_RX, "shadow restored broken"));
 	KUNIT_EXPECT_FALSE(test, s->dev->vqs[VSH_TX].shadow.broken);
 
-	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
-	vsh_fresh(s);
-	vsh_start(s, false);
-	vsh_fill_rx(s);
-	vsh_kick(s, VSH_RX);
-	vsh_traffic(s, 6);
-	vsh_expect_clean(s);
+	vsh_expect_recovers(s, 6);
 }
 
 /*
@@ -2160,13 +2156,7 @@ static void vsh_device_overrun(struct kunit *test)
 	/* RX still takes buffers from the client. */
 	KUNIT_EXPECT_EQ(test, vsh_reap(s), 0);
 
-	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
-	vsh_fresh(s);
-	vsh_start(s, false);
-	vsh_fill_rx(s);
-	vsh_kick(s, VSH_RX);
-	vsh_traffic(s, 6);
-	vsh_expect_clean(s);
+	vsh_expect_recovers(s, 6);
 }
 
 /*

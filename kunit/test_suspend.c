@@ -45,18 +45,6 @@
 #define VPS_S_READY	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK)
 
-/* What a client without a CVQ cannot negotiate (packed rings). */
-#define VPS_CTRL_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
-				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
-				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
-				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT) |	\
-				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE))
-
 /**
  * struct vps_opts - one variant of a test
  * @name: shown by KUnit
@@ -382,7 +370,7 @@ static struct vpt_env *vps_device(struct kunit *test, const struct vps_opts *o,
 		a.features = (e->parent->supported_features &
 			      (VP_SVQ_DEFAULT_FEATURES |
 			       BIT_ULL(VIRTIO_F_RING_PACKED))) &
-			     ~VPS_CTRL_FEATURES;
+			     ~VPT_CVQ_FEATURES;
 	}
 	KUNIT_ASSERT_EQ(test, vpt_add(e, &a), 0);
 	vdpa = vpt_vdpa(e);

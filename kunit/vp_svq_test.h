@@ -9,6 +9,7 @@
 
 #include <kunit/test.h>
 #include <linux/virtio.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 #include "vp_svq_model.h"
@@ -131,6 +132,22 @@ void vpt_client_unregister(void);
 struct vpt_client *vpt_client_bind(struct vpt_env *e);
 void vpt_client_unbind(struct vpt_env *e);
 int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack);
+
+/* The CVQ and every feature that needs it: left out by clients without one. */
+#define VPT_CVQ_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
+				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
+				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
+				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT) |	\
+				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE))
+
+/* Left out by the ring-shadow clients: no CVQ, one RX buffer per frame. */
+#define VPT_SHADOW_FEATURES_OFF	(VPT_CVQ_FEATURES |			\
+				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
 
 /* Bytes of a mark of vpt_log_mark(). */
 #define VPT_LOG_MARK	64

@@ -576,8 +576,10 @@ static int case_window(struct client *c, struct verdict *v)
 }
 
 /*
- * log-flood: TX's used ring is given at an IOVA nothing is mapped at; TX is
- * left disabled, RX enabled, DRIVER_OK, SUSPEND. Then TX is enabled
+ * log-flood: TX's used ring is given at an IOVA nothing is mapped at, and
+ * no VHOST_SET_VRING_BASE, so that the driver must read the ring's position
+ * there when the queue is enabled; TX is left disabled, RX enabled,
+ * DRIVER_OK, SUSPEND. Then TX is enabled
  * FLOOD_ENABLES times. Each must answer; the kernel log lines they cause
  * are counted by the harness. A reset and a plain bring-up follow.
  */
@@ -609,8 +611,10 @@ static int case_log_flood(struct client *c, struct verdict *v)
 	ret = vdpa_vring_setup(&c->dev, &cfg);
 	if (ret)
 		return ret;
+	/* no base either: enabling the queue then reads it from the ring */
 	split_vq_vring_cfg(&c->tx, &cfg);
 	cfg.device_iova = hole;
+	cfg.keep_base = true;
 	ret = vdpa_vring_setup(&c->dev, &cfg);
 	if (!ret)
 		ret = vdpa_set_vring_enable(&c->dev, RX_VQ, true);

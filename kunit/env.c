@@ -8,6 +8,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
+#include <linux/kmsg_dump.h>
 #include <linux/scatterlist.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -403,4 +404,53 @@ int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack)
 	*ack = buf[len];
 	kfree(buf);
 	return got;
+}
+
+/**
+ * vpt_log_mark() - put a unique line into the kernel log
+ * @test: the test; the mark names it
+ * @mark: filled with the line's text, VPT_LOG_MARK bytes
+ *
+ * vpt_log_count() counts what comes after it.
+ */
+void vpt_log_mark(struct kunit *test, char *mark)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+
+	snprintf(mark, VPT_LOG_MARK, "vpt log mark %d %s",
+		 atomic_inc_return(&seq), test->name);
+	pr_info("%s\n", mark);
+}
+
+/**
+ * vpt_log_count() - kernel log lines holding @needle after @mark
+ * @mark: from vpt_log_mark()
+ * @needle: text to look for
+ *
+ * Return: how many lines after the last line equal to @mark hold
+ * @needle; 0 when the mark is no longer in the log buffer.
+ */
+unsigned int vpt_log_count(const char *mark, const char *needle)
+{
+	struct kmsg_dump_iter iter;
+	unsigned int n = 0;
+	bool seen = false;
+	char *line;
+	size_t len;
+
+	line = kmalloc(1024, GFP_KERNEL);
+	if (!line)
+		return 0;
+	kmsg_dump_rewind(&iter);
+	while (kmsg_dump_get_line(&iter, false, line, 1023, &len)) {
+		line[len] = 0;
+		if (strstr(line, mark)) {
+			seen = true;
+			n = 0;
+		} else if (seen && strstr(line, needle)) {
+			n++;
+		}
+	}
+	kfree(line);
+	return n;
 }

@@ -1057,7 +1057,8 @@ static void vpm_init_netcfg(struct vpm *m)
 
 	ether_addr_copy(c->mac, m->cfg.mac);
 	c->status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);
-	c->max_virtqueue_pairs = cpu_to_le16(m->cfg.max_vqp);
+	c->max_virtqueue_pairs = cpu_to_le16(m->cfg.cfg_max_vqp ?:
+					     m->cfg.max_vqp);
 	c->mtu = cpu_to_le16(m->cfg.mtu);
 	c->speed = cpu_to_le32(SPEED_UNKNOWN);
 	c->duplex = DUPLEX_UNKNOWN;

@@ -968,6 +968,83 @@ static void vpt_cvq_malformed(struct kunit *test)
 }
 
 /*
+ * Test that an indirect descriptor whose table sits at address 0 is a
+ * table like any other: the request is dropped (nothing maps 0 here), not
+ * walked again through the ring's own table for ever; so is an indirect
+ * table longer than the ring. The shadow serves on, and a reset returns.
+ */
+static void vpt_cvq_indirect_bounded(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_full(test);
+	struct vpm *m = s->e->m;
+	struct vpt_seg seg;
+	u64 failed = s->dev->cvq.failed;
+	u16 head;
+
+	KUNIT_ASSERT_TRUE(test, s->features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
+	seg.addr = 0;
+	seg.len = 2 * sizeof(struct vring_desc);
+	seg.flags = VRING_DESC_F_INDIRECT;
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table at 0");
+
+	seg.addr = VPT_IOVA + VPT_INDIR;
+	seg.len = (VPT_QSZ + 1) * sizeof(struct vring_desc);
+	head = vpt_sh_chain(s, &seg, 1);
+	vpt_sh_expect_dropped(s, head, NULL, "indirect table longer than the ring");
+	KUNIT_EXPECT_EQ(test, s->dev->cvq.failed - failed, 2);
+	KUNIT_EXPECT_FALSE(test, s->dev->cvq.broken);
+
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_ALLMULTI, "\1", 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->ops->get_status(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
+ * Test that the CVQ stays paused while the device is suspended, also when
+ * the client disables and enables it meanwhile: on a device without
+ * RING_RESET, suspend resets the device, and a command relayed then would
+ * poll a CVQ that resume frees and sets up again.
+ */
+static void vpt_cvq_paused_while_suspended(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	struct vpm *m = s->e->m;
+	u16 head, used;
+	u8 *ack;
+
+	KUNIT_ASSERT_FALSE(test, s->dev->hw_features & BIT_ULL(VIRTIO_F_RING_RESET));
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, "\0", 1),
+			VIRTIO_NET_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	s->ops->set_vq_ready(s->vdpa, s->idx, false);
+	s->ops->set_vq_ready(s->vdpa, s->idx, true);
+	KUNIT_EXPECT_TRUE(test, s->ops->get_vq_ready(s->vdpa, s->idx));
+
+	used = vpt_sh_used_idx(s);
+	head = vpt_sh_post(s, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_ALLMULTI,
+			   "\1", 1, &ack);
+	vpt_sh_publish(s, head);
+	vpt_sh_kick(s);
+	KUNIT_EXPECT_EQ(test, vpt_sh_used_idx(s), used);
+	KUNIT_EXPECT_EQ(test, *ack, VPT_NO_ACK);
+
+	KUNIT_ASSERT_EQ(test, s->ops->resume(s->vdpa), 0);
+	while (flush_work(&s->dev->cvq.work))
+		;
+	KUNIT_EXPECT_EQ(test, vpt_sh_used_idx(s), (u16)(used + 1));
+	KUNIT_EXPECT_EQ(test, *ack, VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, m->net.allmulti);
+	KUNIT_EXPECT_FALSE(test, m->net.promisc);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
  * The ring itself unusable (outside the mappings after a rebind, or an
  * avail index beyond the ring size): nothing more is served until reset.
  */
@@ -1440,6 +1517,8 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_no_identity),
 	KUNIT_CASE(vpt_cvq_all_classes),
 	KUNIT_CASE(vpt_cvq_malformed),
+	KUNIT_CASE(vpt_cvq_indirect_bounded),
+	KUNIT_CASE(vpt_cvq_paused_while_suspended),
 	KUNIT_CASE(vpt_cvq_broken_ring),
 	KUNIT_CASE(vpt_cvq_identical_in_flight),
 	KUNIT_CASE(vpt_cvq_device_stuck),

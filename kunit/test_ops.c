@@ -5,6 +5,7 @@
  * setup, kicks and interrupts, config space, queue state, reset.
  */
 
+#include <linux/etherdevice.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
@@ -338,6 +339,53 @@ static void vpt_ops_vectors_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 
+/*
+ * Test that a start that failed leaves nothing behind and that DRIVER_OK
+ * tried again without a reset is refused: the device's CVQ ring, the
+ * vectors and the shadow rings would be set up a second time.
+ */
+static void vpt_ops_driver_ok_retry(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	struct vpt_cb rx;
+	u8 status;
+
+	e->m->refuse_vectors = true;
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_NULL(test, dev->cvq.hw.va);
+	KUNIT_EXPECT_EQ(test, dev->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+
+	e->m->refuse_vectors = false;
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	status = ops->get_status(vdpa);
+	KUNIT_EXPECT_TRUE(test, status & VIRTIO_CONFIG_S_FAILED);
+	KUNIT_EXPECT_FALSE(test, status & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_NULL(test, dev->cvq.hw.va);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_FALSE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, ops->suspend(vdpa), -EIO);
+	KUNIT_EXPECT_EQ(test, ops->resume(vdpa), -EIO);
+
+	/* A reset makes it whole again. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa));
+	vpt_setup_vq(test, vdpa, 0, 64, &rx);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nvectors, 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
 static void vpt_ops_vq_state(struct kunit *test)
 {
 	struct vpt_env *e = vpt_env_new(test, NULL);
@@ -458,6 +506,89 @@ static void vpt_ops_cvq_mapping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
 }
 
+/* Every feature that needs the CVQ, and the CVQ itself. */
+#define VPT_CVQ_FEATURES	(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE) |	\
+				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
+				 BIT_ULL(VIRTIO_NET_F_RSS) |		\
+				 BIT_ULL(VIRTIO_NET_F_HASH_REPORT))
+
+/*
+ * Test that a queue index outside the negotiated features never reaches
+ * the device: without CTRL_VQ, vq 2 is where the device keeps its CVQ.
+ */
+static void vpt_ops_index_not_negotiated(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpt_cb cb;
+
+	KUNIT_ASSERT_EQ(test, vdpa->nvqs, 3);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa) &
+		      ~VPT_CVQ_FEATURES);
+	KUNIT_ASSERT_EQ(test, ops->get_status(vdpa), VPT_S_READY);
+	vpt_setup_vq(test, vdpa, 0, 64, &cb);
+	vpt_setup_vq(test, vdpa, 2, 64, &cb);
+	KUNIT_EXPECT_TRUE(test, ops->get_vq_ready(vdpa, 0));
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_TRUE(test, e->m->q[0].enabled);
+	KUNIT_EXPECT_FALSE(test, e->m->q[2].enabled);
+	ops->kick_vq(vdpa, 2);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].kicks, 0);
+	KUNIT_EXPECT_EQ(test, ops->get_vq_notification(vdpa, 2).size, 0);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
+/*
+ * Test that a late enable of an index outside the negotiated features
+ * leaves the device's CVQ alone: the driver drives it for a provisioned
+ * MAC although the client did not negotiate CTRL_VQ.
+ */
+static void vpt_ops_index_late_enable(struct kunit *test)
+{
+	struct vpt_add_attrs attrs = { .has_mac = true,
+				       .mac = { 0x02, 0, 0, 0, 0, 0x42 } };
+	struct vdpa_device *vdpa;
+	const struct vdpa_config_ops *ops;
+	struct vp_svq_dev *dev;
+	struct vpm_config cfg;
+	struct vpt_env *e;
+	struct vpt_cb cb;
+
+	vpm_default_config(&cfg);
+	cfg.features |= BIT_ULL(VIRTIO_F_RING_RESET);
+	e = vpt_env_new(test, &cfg);
+	vdpa = vpt_ops_add(test, e, &attrs);
+	ops = vdpa->config;
+	dev = vdpa_to_vp_svq(vdpa);
+	vpt_negotiate(test, vdpa, ops->get_device_features(vdpa) &
+		      ~VPT_CVQ_FEATURES);
+	vpt_setup_vq(test, vdpa, 0, 64, &cb);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	/* The driver's own CVQ runs at 2, with the provisioned MAC set. */
+	KUNIT_ASSERT_TRUE(test, e->m->q[2].enabled);
+	KUNIT_ASSERT_EQ(test, e->m->q[2].desc, dev->cvq.hw.addr);
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(e->m->net.mac, attrs.mac));
+
+	vpt_setup_vq(test, vdpa, 2, 64, &cb);
+	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
+	KUNIT_EXPECT_EQ(test, e->m->q[2].desc, dev->cvq.hw.addr);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 4);
+	KUNIT_EXPECT_TRUE(test, e->m->q[2].enabled);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+}
+
 /* A dropped interrupt is not the driver's to recover; it must not crash. */
 static void vpt_ops_needs_reset(struct kunit *test)
 {
@@ -493,9 +624,12 @@ static struct kunit_case vpt_ops_cases[] = {
 	KUNIT_CASE(vpt_ops_vq_setup_kick_irq),
 	KUNIT_CASE(vpt_ops_shared_vector),
 	KUNIT_CASE(vpt_ops_vectors_refused),
+	KUNIT_CASE(vpt_ops_driver_ok_retry),
 	KUNIT_CASE(vpt_ops_vq_state),
 	KUNIT_CASE(vpt_ops_config_view),
 	KUNIT_CASE(vpt_ops_cvq_mapping),
+	KUNIT_CASE(vpt_ops_index_not_negotiated),
+	KUNIT_CASE(vpt_ops_index_late_enable),
 	KUNIT_CASE(vpt_ops_needs_reset),
 	{}
 };

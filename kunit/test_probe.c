@@ -103,6 +103,52 @@ static void vpt_probe_refuses_missing_queues(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpt_env_probe(test, e, &cfg), -EINVAL);
 }
 
+/*
+ * Test that a device reporting more queue pairs than a queue count can
+ * hold (virtio's maximum, 0x8000, and beyond) is refused at once instead
+ * of sending the probe round a 16-bit loop for ever.
+ */
+static void vpt_probe_refuses_huge_vqp(struct kunit *test)
+{
+	static const u16 vqps[] = { 0x8000, 0x8001, 0xffff };
+	struct vpm_config cfg;
+	struct vpt_env *e;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vqps); i++) {
+		e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, e);
+		vpm_default_config(&cfg);
+		cfg.max_vqp = 4;
+		cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
+		cfg.cfg_max_vqp = vqps[i];
+		cfg.num_queues = VPM_MAX_QUEUES;
+		KUNIT_EXPECT_EQ_MSG(test, vpt_env_probe(test, e, &cfg), -EINVAL,
+				    "max_virtqueue_pairs 0x%x", vqps[i]);
+		KUNIT_EXPECT_FALSE(test, e->registered);
+	}
+}
+
+/*
+ * Test that with RSS and without MQ the CVQ still sits after the pairs of
+ * max_virtqueue_pairs (virtio 5.1.2): probe reads the field, and the
+ * driver drives the device's CVQ at that index.
+ */
+static void vpt_probe_rss_without_mq(struct kunit *test)
+{
+	struct vpm_config cfg;
+	struct vpt_env *e;
+
+	vpm_default_config(&cfg);
+	cfg.max_vqp = 3;
+	cfg.features |= BIT_ULL(VIRTIO_NET_F_RSS);
+	e = vpt_env_new(test, &cfg);
+	KUNIT_EXPECT_EQ(test, e->parent->max_vqp, 3);
+	KUNIT_EXPECT_EQ(test, e->parent->num_queues, 7);
+	KUNIT_EXPECT_EQ(test, vp_svq_hw_cvq_index(e->parent->device_features,
+						  e->parent->max_vqp), 6);
+}
+
 static void vpt_probe_refuses_empty_queue(struct kunit *test)
 {
 	struct vpt_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -195,6 +241,8 @@ static struct kunit_case vpt_probe_cases[] = {
 	KUNIT_CASE(vpt_probe_refuses_legacy),
 	KUNIT_CASE(vpt_probe_refuses_missing_queues),
 	KUNIT_CASE(vpt_probe_refuses_empty_queue),
+	KUNIT_CASE(vpt_probe_refuses_huge_vqp),
+	KUNIT_CASE(vpt_probe_rss_without_mq),
 	KUNIT_CASE(vpt_probe_reset_timeout),
 	KUNIT_CASE(vpt_probe_surprise_removal),
 	KUNIT_CASE(vpt_probe_config_space),

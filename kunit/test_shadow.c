@@ -1654,6 +1654,41 @@ static void vsh_unmapped(struct kunit *test)
 	vsh_expect_clean(s);
 }
 
+/*
+ * Test that a client repeating a refused request cannot flood the log:
+ * 1000 enables of a queue whose used ring is unmapped, while suspended by
+ * queue resets, each refused, give at most 10 lines.
+ */
+static void vsh_log_flood(struct kunit *test)
+{
+	static const struct vsh_opts o = { "log flood", false, false, 0, 0 };
+	struct vsh *s = vsh_new(test, &o);
+	char mark[VPT_LOG_MARK];
+	unsigned int i, lines;
+
+	vsh_negotiate(s);
+	for (i = 0; i < VSH_NVQS; i++) {
+		s->ops->set_vq_num(s->vdpa, i, VSH_QSZ);
+		KUNIT_ASSERT_EQ(test, vsh_set_vq_address(s, i), 0);
+	}
+	s->ops->set_vq_ready(s->vdpa, VSH_RX, true);
+	s->ops->set_status(s->vdpa, VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, vsh_status(s), VSH_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->suspend(s->vdpa), 0);
+	vsh_client_map(s, false);
+
+	vpt_log_mark(test, mark);
+	for (i = 0; i < 1000; i++)
+		s->ops->set_vq_ready(s->vdpa, VSH_TX, true);
+	lines = vpt_log_count(mark, "cannot read the client's used index");
+	KUNIT_EXPECT_FALSE(test, s->ops->get_vq_ready(s->vdpa, VSH_TX));
+	KUNIT_EXPECT_GT(test, lines, 0);
+	KUNIT_EXPECT_LE(test, lines, 10);
+	vsh_client_map(s, true);
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_expect_clean(s);
+}
+
 struct vsh_kicker {
 	struct vsh *s;
 	atomic_t kicks;
@@ -1970,6 +2005,85 @@ static void vsh_malformed_chain(struct kunit *test)
 }
 
 /*
+ * Test that a client moving its avail index backwards breaks the queue at
+ * once: the index reads as tens of thousands of new entries, and without
+ * the check against the ring's room one kick forwarded them all under the
+ * queue's spinlock.
+ */
+static void vsh_avail_backwards(struct kunit *test)
+{
+	static const struct vsh_opts o = { "avail backwards", true, false, 1, 1 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vp_svq_shadow *sh = &s->dev->vqs[VSH_RX].shadow;
+	struct vsh_ring *rx = &s->r[VSH_RX];
+	u64 forwarded;
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_settle(s);
+	forwarded = vsh_stat(s, VSH_RX, "shadow_avail");
+	KUNIT_EXPECT_EQ(test, forwarded, s->nbufs);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_RX, "shadow_broken"), 0);
+
+	/* Back to one entry past the base: eight chains are still in flight. */
+	WRITE_ONCE(rx->vr.avail->idx, __cpu_to_virtio16(true, o.rx_base + 1));
+	vsh_kick(s, VSH_RX);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sh->broken));
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_RX, "shadow_avail"), forwarded);
+	KUNIT_EXPECT_EQ(test, vsh_stat(s, VSH_RX, "shadow_broken"), 1);
+	KUNIT_EXPECT_TRUE(test, vsh_mode_is(s, VSH_RX, "shadow restored broken"));
+	KUNIT_EXPECT_FALSE(test, s->dev->vqs[VSH_TX].shadow.broken);
+
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	vsh_fresh(s);
+	vsh_start(s, false);
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 6);
+	vsh_expect_clean(s);
+}
+
+/*
+ * Test that chains sharing descriptor slots cost one ring's worth of
+ * descriptor copies per kick at most: chains in flight never share a slot,
+ * so a second chain over the whole table breaks the queue.
+ */
+static void vsh_chains_overlap(struct kunit *test)
+{
+	static const struct vsh_opts o = { "chains overlap", false, false, 3, 3 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vp_svq_shadow *sh = &s->dev->vqs[VSH_TX].shadow;
+	struct vsh_ring *tx = &s->r[VSH_TX];
+	u16 i, n = VSH_QSZ / 2;
+
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	/* Every descriptor of the table in one chain, 0 -> 1 -> ... -> 15. */
+	for (i = 0; i < VSH_QSZ; i++) {
+		tx->vr.desc[i].addr = __cpu_to_virtio64(true, tx->addr + VSH_BUFS);
+		tx->vr.desc[i].len = __cpu_to_virtio32(true, 16);
+		tx->vr.desc[i].flags = __cpu_to_virtio16(true, i + 1 < VSH_QSZ ?
+							 VRING_DESC_F_NEXT : 0);
+		tx->vr.desc[i].next = __cpu_to_virtio16(true, i + 1);
+	}
+	/* Offered @n times over. */
+	for (i = 0; i < n; i++)
+		tx->vr.avail->ring[(tx->next + i) % VSH_QSZ] = 0;
+	/* The entries before the index that publishes them. */
+	wmb();
+	WRITE_ONCE(tx->vr.avail->idx, __cpu_to_virtio16(true, tx->next + n));
+	vsh_kick(s, VSH_TX);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sh->broken));
+	KUNIT_EXPECT_LE(test, vsh_stat(s, VSH_TX, "shadow_avail"), 1);
+	vsh_settle(s);
+	KUNIT_EXPECT_EQ_MSG(test, s->m->violations, 0, "%s", s->m->violation);
+}
+
+/*
  * A device that reports more used buffers than it was given (its used
  * index jumps): the shadow stops that queue, forwards nothing bogus to the
  * client; the other queue goes on; a reset recovers.
@@ -2097,9 +2211,12 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_doorbell_restored),
 	KUNIT_CASE(vsh_doorbell_resumed),
 	KUNIT_CASE(vsh_malformed_chain),
+	KUNIT_CASE(vsh_avail_backwards),
+	KUNIT_CASE(vsh_chains_overlap),
 	KUNIT_CASE(vsh_kick_race),
 	KUNIT_CASE(vsh_device_overrun),
 	KUNIT_CASE(vsh_unmapped),
+	KUNIT_CASE(vsh_log_flood),
 	KUNIT_CASE(vsh_del_shadowed),
 	KUNIT_CASE(vsh_packed_refused),
 	{}

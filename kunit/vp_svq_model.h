@@ -55,6 +55,8 @@
  * @notify_mult: notify_off_multiplier: distance between doorbells
  * @num_queues: override of the queue count the device reports (0: the
  *	natural 2 * @max_vqp, + 1 with VIRTIO_NET_F_CTRL_VQ)
+ * @cfg_max_vqp: override of max_virtqueue_pairs in the config space (0:
+ *	@max_vqp), for devices that report more pairs than they have
  * @state_cap: the function has the device-state capability of
  *	<vp_svq/device_state.h> at VPM_STATE_OFF; vpm_attach() hands it to
  *	the parent as &vp_svq_parent.state
@@ -73,6 +75,7 @@ struct vpm_config {
 	u8 mac[ETH_ALEN];
 	u32 notify_mult;
 	u16 num_queues;
+	u16 cfg_max_vqp;
 	bool state_cap;
 	u16 state_version;
 };

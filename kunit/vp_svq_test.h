@@ -111,6 +111,12 @@ struct vpt_client *vpt_client_bind(struct vpt_env *e);
 void vpt_client_unbind(struct vpt_env *e);
 int vpt_client_cvq(struct vpt_client *c, const void *cmd, size_t len, u8 *ack);
 
+/* Bytes of a mark of vpt_log_mark(). */
+#define VPT_LOG_MARK	64
+
+void vpt_log_mark(struct kunit *test, char *mark);
+unsigned int vpt_log_count(const char *mark, const char *needle);
+
 #ifdef CONFIG_GCOV
 /*
  * UML's CONFIG_GCOV links libgcov into the binary. Its exit handler lands

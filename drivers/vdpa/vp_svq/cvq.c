@@ -65,22 +65,16 @@ static u16 vp_svq_hwcvq_used_idx(struct vp_svq_cvq *cvq)
 	return __virtio16_to_cpu(true, READ_ONCE(vp_svq_hwcvq_used(cvq)->idx));
 }
 
-/**
- * vp_svq_hwcvq_start() - set up the device's CVQ, before DRIVER_OK
- * @dev: the vDPA device; its device features are written
- * @qid: the device's index of its CVQ
- *
- * Return: 0 or -errno.
- */
-int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
+static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 {
 	struct virtio_pci_modern_device *mdev = dev->parent->mdev;
 	struct vp_svq_cvq *cvq = &dev->cvq;
 	dma_addr_t base;
 	int ret;
 
+	lockdep_assert_held(&cvq->lock);
 	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
-		dev_err(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
 			dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
 			VP_SVQ_HWCVQ_NUM);
 		return -EINVAL;
@@ -105,12 +99,34 @@ int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
 }
 
 /**
+ * vp_svq_hwcvq_start() - set up the device's CVQ, before DRIVER_OK
+ * @dev: the vDPA device; its device features are written
+ * @qid: the device's index of its CVQ
+ *
+ * Return: 0 or -errno.
+ */
+int vp_svq_hwcvq_start(struct vp_svq_dev *dev, u16 qid)
+{
+	int ret;
+
+	mutex_lock(&dev->cvq.lock);
+	ret = vp_svq_hwcvq_start_locked(dev, qid);
+	mutex_unlock(&dev->cvq.lock);
+	return ret;
+}
+
+/**
  * vp_svq_hwcvq_stop() - release the device's CVQ
  * @dev: the vDPA device, reset already
+ *
+ * Under the CVQ's lock: a command being relayed holds it while it polls
+ * the ring, so the ring outlives the poll.
  */
 void vp_svq_hwcvq_stop(struct vp_svq_dev *dev)
 {
+	mutex_lock(&dev->cvq.lock);
 	vp_svq_as_ring_free(dev, &dev->cvq.hw);
+	mutex_unlock(&dev->cvq.lock);
 }
 
 /**
@@ -136,6 +152,7 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 	u16 used;
 	int ret;
 
+	lockdep_assert_held(&cvq->lock);
 	if (!cvq->hw.va || cvq->hw_broken)
 		return -EIO;
 	if (len > VP_SVQ_CVQ_CMD_MAX)
@@ -163,7 +180,7 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 				cvq);
 	if (ret) {
 		cvq->hw_broken = true;
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
 			dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
 			len > 1 ? ((const u8 *)cmd)[1] : 0,
@@ -209,13 +226,11 @@ static void vp_svq_cvq_bad(struct vp_svq_dev *dev, u16 head, const char *why)
 			     dev_name(&dev->vdpa.dev), head, why);
 }
 
-/* Read descriptor @i of the ring (@table 0) or of an indirect table. */
+/* Read descriptor @i of the table at client address @table. */
 static int vp_svq_cvq_read_desc(struct vp_svq_dev *dev, u64 table, u16 i,
 				struct vring_desc *d)
 {
-	u64 base = table ? table : vp_svq_cvq_vq(dev)->desc_addr;
-
-	return vp_svq_as_access(dev, base + (u64)i * sizeof(*d), d,
+	return vp_svq_as_access(dev, table + (u64)i * sizeof(*d), d,
 				sizeof(*d), false);
 }
 
@@ -235,41 +250,49 @@ static const char *vp_svq_cvq_gather(struct vp_svq_dev *dev,
 /*
  * Walk the chain at @head: driver-readable descriptors first (the command),
  * then driver-writable ones (the first byte of the first is the ack).
+ *
+ * A chain is at most a ring size long, indirect descriptors included
+ * (virtio 2.7.5.3.1), and enters one indirect table at most, from the
+ * ring's own table: every request costs at most a ring's worth of
+ * descriptor reads, whatever its links and table addresses say (address 0
+ * is a table like any other).
+ *
  * Return: NULL, or why the chain cannot be served.
  */
 static const char *vp_svq_cvq_parse(struct vp_svq_dev *dev, u16 head,
 				    struct vp_svq_cvq_req *req)
 {
-	u16 num = vp_svq_cvq_vq(dev)->num, i = head;
+	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
 	bool indirect = dev->driver_features &
 			BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
-	unsigned int seen = 0, limit = num;
-	bool writable = false;
+	unsigned int seen = 0, limit = vq->num;
+	bool writable = false, in_indirect = false;
+	u64 table = vq->desc_addr;
 	struct vring_desc d;
 	const char *why;
-	u64 table = 0;
+	u16 i = head;
 	u16 flags;
 	u32 len;
 
 	for (;;) {
 		if (i >= limit)
 			return "descriptor index out of range";
-		/* A chain visits each descriptor of its table once at most. */
-		if (++seen > limit)
-			return "descriptor loop";
+		if (++seen > vq->num)
+			return "descriptor loop or chain longer than the ring";
 		if (vp_svq_cvq_read_desc(dev, table, i, &d))
 			return "descriptor outside the client's mappings";
 		flags = __virtio16_to_cpu(true, d.flags);
 		len = __virtio32_to_cpu(true, d.len);
 
 		if (flags & VRING_DESC_F_INDIRECT) {
-			if (!indirect || table || (flags & VRING_DESC_F_NEXT))
+			if (!indirect || in_indirect ||
+			    (flags & VRING_DESC_F_NEXT))
 				return "indirect descriptor not allowed here";
-			if (!len || len % sizeof(d) || len / sizeof(d) > U16_MAX)
+			if (!len || len % sizeof(d) || len / sizeof(d) > vq->num)
 				return "indirect table of bad length";
 			table = __virtio64_to_cpu(true, d.addr);
 			limit = len / sizeof(d);
-			seen = 0;
+			in_indirect = true;
 			i = 0;
 			continue;
 		}
@@ -530,11 +553,16 @@ void vp_svq_cvq_init(struct vp_svq_dev *dev)
  * vp_svq_cvq_reset_state() - net state of a device fresh out of reset
  * @dev: the vDPA device
  *
- * What "vdpa dev add" provisioned (a MAC address) stays.
+ * What "vdpa dev add" provisioned (a MAC address) stays. A pause ends: a
+ * reset device is not suspended.
  */
 void vp_svq_cvq_reset_state(struct vp_svq_dev *dev)
 {
 	struct vp_svq_net_state *st = &dev->cvq.state;
+
+	mutex_lock(&dev->cvq.lock);
+	dev->cvq.paused = false;
+	mutex_unlock(&dev->cvq.lock);
 
 	vp_svq_net_state_init(st, dev->parent->mac);
 	if (dev->mac_provisioned) {
@@ -556,12 +584,12 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 	struct vp_svq_vq *vq = &dev->vqs[cvq->idx];
 
 	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
-		dev_err(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
 			dev_name(&dev->vdpa.dev));
 		return -EINVAL;
 	}
 	if (!vq->num || !is_power_of_2(vq->num)) {
-		dev_err(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
 			dev_name(&dev->vdpa.dev), vq->num);
 		return -EINVAL;
 	}
@@ -580,6 +608,9 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 /**
  * vp_svq_cvq_stop() - stop serving the client's CVQ; waits for the worker
  * @dev: the vDPA device
+ *
+ * A pause stays: a CVQ the client disables and enables again while the
+ * device is suspended is served only after resume.
  */
 void vp_svq_cvq_stop(struct vp_svq_dev *dev)
 {
@@ -587,7 +618,6 @@ void vp_svq_cvq_stop(struct vp_svq_dev *dev)
 
 	mutex_lock(&cvq->lock);
 	cvq->running = false;
-	cvq->paused = false;
 	mutex_unlock(&cvq->lock);
 	cancel_work_sync(&cvq->work);
 }
@@ -668,7 +698,7 @@ int vp_svq_cvq_replay(struct vp_svq_dev *dev)
 				      vp_svq_hwcvq_send, dev);
 	mutex_unlock(&dev->cvq.lock);
 	if (ret)
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: restoring the net state through the device's CVQ failed: %d\n",
 			dev_name(&dev->vdpa.dev), ret);
 	return ret;

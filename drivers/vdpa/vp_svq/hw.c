@@ -254,7 +254,8 @@ static void vp_svq_hw_probe_net(struct vp_svq_parent *parent)
 	u64 features = parent->device_features;
 
 	parent->max_vqp = 1;
-	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
+	/* Either feature makes the field valid, and places the CVQ after it. */
+	if (features & (BIT_ULL(VIRTIO_NET_F_MQ) | BIT_ULL(VIRTIO_NET_F_RSS)))
 		parent->max_vqp = vp_svq_hw_config16(parent, VP_SVQ_NET_MAX_VQP);
 	if (features & BIT_ULL(VIRTIO_NET_F_MTU))
 		parent->mtu = vp_svq_hw_config16(parent, VP_SVQ_NET_MTU);
@@ -264,18 +265,26 @@ static void vp_svq_hw_probe_net(struct vp_svq_parent *parent)
 				      parent->mac, ETH_ALEN);
 }
 
-/* Queue count and sizes, checked against the queue pairs of the config. */
+/*
+ * Queue count and sizes, checked against the queue pairs of the config.
+ * The pairs come from the device: counted in 32 bits, a value the queue
+ * count cannot hold (virtio allows up to 0x8000 pairs, and 2 * 0x8000 + 1
+ * queues do not fit num_queues) is refused like any other contradiction.
+ */
 static int vp_svq_hw_probe_queues(struct vp_svq_parent *parent)
 {
 	struct virtio_pci_modern_device *mdev = parent->mdev;
 	u64 features = parent->device_features;
-	u16 needed = 2 * parent->max_vqp;
-	u16 i, size;
+	u32 needed = 2 * (u32)parent->max_vqp;
+	u32 i;
+	u16 size;
 
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
-		needed = vp_svq_hw_cvq_index(features, parent->max_vqp) + 1;
+		needed++;
 	parent->num_queues = vp_modern_get_num_queues(mdev);
-	if (!parent->max_vqp || parent->num_queues < needed) {
+	if (!parent->max_vqp ||
+	    parent->max_vqp > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX ||
+	    parent->num_queues < needed) {
 		dev_err(parent->dev,
 			"device reports %u queue pairs but has %u queues (needs %u)\n",
 			parent->max_vqp, parent->num_queues, needed);

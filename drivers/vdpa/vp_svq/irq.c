@@ -140,7 +140,7 @@ static irqreturn_t vp_svq_shared_interrupt(int irq, void *data)
  */
 static bool vp_svq_vq_wants_vector(struct vp_svq_dev *dev, u16 idx)
 {
-	return !vp_svq_is_cvq(dev, idx) &&
+	return vp_svq_data_vq_valid(dev, idx) &&
 	       (dev->vqs[idx].cb.callback || dev->vqs[idx].ready);
 }
 
@@ -159,14 +159,14 @@ static int vp_svq_irq_alloc(struct vp_svq_dev *dev)
 	if (nvec <= parent->max_vectors)
 		ret = parent->irq_ops->alloc_vectors(parent, nvec);
 	if (ret && nvec > 1) {
-		dev_info(parent->dev,
+		dev_info_ratelimited(parent->dev,
 			 "%s: %u interrupt vectors unavailable (%d), sharing one\n",
 			 dev_name(&dev->vdpa.dev), nvec, ret);
 		nvec = 1;
 		ret = parent->irq_ops->alloc_vectors(parent, nvec);
 	}
 	if (ret) {
-		dev_err(parent->dev, "%s: cannot allocate an interrupt vector: %d\n",
+		dev_err_ratelimited(parent->dev, "%s: cannot allocate an interrupt vector: %d\n",
 			dev_name(&dev->vdpa.dev), ret);
 		return ret;
 	}
@@ -257,7 +257,7 @@ static int vp_svq_irq_program(struct vp_svq_dev *dev)
 	return 0;
 
 refused:
-	dev_err(dev->parent->dev, "%s: device refused an MSI-X vector (read back 0x%x)\n",
+	dev_err_ratelimited(dev->parent->dev, "%s: device refused an MSI-X vector (read back 0x%x)\n",
 		dev_name(&dev->vdpa.dev), got);
 	return -EBUSY;
 }
@@ -277,7 +277,7 @@ int vp_svq_irq_setup(struct vp_svq_dev *dev)
 		return ret;
 	ret = vp_svq_irq_request(dev);
 	if (ret) {
-		dev_err(dev->parent->dev, "%s: cannot request an interrupt: %d\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: cannot request an interrupt: %d\n",
 			dev_name(&dev->vdpa.dev), ret);
 		goto err_release;
 	}

@@ -104,16 +104,24 @@ static void vp_svq_shadow_break(struct vp_svq_dev *dev, u16 idx,
 			    dev_name(&dev->vdpa.dev), idx, why);
 }
 
-/* Copy the chain at @head to the device's table; false if it is invalid. */
-static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head)
+/*
+ * Copy the chain at @head to the device's table; false if it is invalid or
+ * longer than the descriptors left in *@budget. The chains a client has in
+ * flight never share a slot, so those it adds in one go hold at most a
+ * table's worth of descriptors between them: the budget, a ring size per
+ * forwarding pass, bounds the work a kick can cause.
+ */
+static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head,
+				     unsigned int *budget)
 {
-	unsigned int num = sh->client.num, n = 0;
+	unsigned int num = sh->client.num;
 	u16 i = head;
 	u16 flags;
 
 	do {
-		if (i >= num || n++ == num)
+		if (i >= num || !*budget)
 			return false;
+		(*budget)--;
 		sh->ring.desc[i].addr = READ_ONCE(sh->client.desc[i].addr);
 		sh->ring.desc[i].len = READ_ONCE(sh->client.desc[i].len);
 		flags = vp_svq_v16(READ_ONCE(sh->client.desc[i].flags));
@@ -124,19 +132,30 @@ static bool vp_svq_shadow_copy_chain(struct vp_svq_shadow *sh, u16 head)
 	return true;
 }
 
-/* Forward new chains of the client's avail ring; how many were added. */
+/*
+ * Forward new chains of the client's avail ring; how many were added.
+ *
+ * The client's avail index may only move forward, and by no more than the
+ * ring has room for: chains forwarded and not yet used (last_avail -
+ * used_idx) still hold their slots. An index that moved backwards reads as
+ * a huge number of new entries and breaks the queue like one that ran
+ * ahead. Each pass adds at most that room, and the room only shrinks while
+ * the lock is held, so one call forwards at most a ring's worth of chains
+ * and of descriptors, however the client moves its index meanwhile.
+ */
 static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 {
 	struct vp_svq_shadow *sh = &dev->vqs[idx].shadow;
-	unsigned int num = sh->client.num;
-	u16 avail, head, added = 0;
+	unsigned int num = sh->client.num, budget = num;
+	u16 avail, head, added = 0, room;
 
 	lockdep_assert_held(&sh->lock);
 	for (;;) {
 		avail = vp_svq_v16(READ_ONCE(sh->client.avail->idx));
-		if ((u16)(avail - sh->used_idx) > num) {
+		room = num - (u16)(sh->last_avail - sh->used_idx);
+		if ((u16)(avail - sh->last_avail) > room) {
 			vp_svq_shadow_break(dev, idx,
-					    "the client's avail index is more than a ring ahead");
+					    "the client's avail index moved backwards or more than a ring ahead");
 			break;
 		}
 		/* Pairs with the client's barrier before it wrote the index. */
@@ -144,7 +163,7 @@ static u16 vp_svq_shadow_forward_avail(struct vp_svq_dev *dev, u16 idx)
 		while (sh->last_avail != avail) {
 			head = sh->last_avail & (num - 1);
 			head = vp_svq_v16(READ_ONCE(sh->client.avail->ring[head]));
-			if (!vp_svq_shadow_copy_chain(sh, head)) {
+			if (!vp_svq_shadow_copy_chain(sh, head, &budget)) {
 				vp_svq_shadow_break(dev, idx,
 						    "the client offered an invalid descriptor chain");
 				return added;
@@ -420,7 +439,7 @@ static u16 vp_svq_shadow_rewind_rx(struct vp_svq_dev *dev, u16 idx, u16 base)
 
 	if (idx & 1 || !ahead || ahead > sh->client.num)
 		return base;
-	dev_info(dev->parent->dev,
+	dev_info_ratelimited(dev->parent->dev,
 		 "%s: vq %u: restored at %u, %u receive buffers in flight behind it are offered again from %u\n",
 		 dev_name(&dev->vdpa.dev), idx, base, ahead, used);
 	return used;
@@ -450,14 +469,14 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	int ret;
 
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
-		dev_err(dev->parent->dev, "%s: vq %u: ring shadow mode supports split rings only\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: ring shadow mode supports split rings only\n",
 			dev_name(&dev->vdpa.dev), idx);
 		return -EOPNOTSUPP;
 	}
 	vp_svq_shadow_stop(dev, idx);
 	ret = vp_svq_shadow_map_client(dev, idx);
 	if (ret) {
-		dev_err(dev->parent->dev, "%s: vq %u: cannot map the client's ring for shadow mode: %d\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: cannot map the client's ring for shadow mode: %d\n",
 			dev_name(&dev->vdpa.dev), idx, ret);
 		return ret;
 	}
@@ -587,7 +606,8 @@ bool vp_svq_shadow_possible(struct vp_svq_dev *dev)
  * @buf: a sysfs page
  *
  * "<idx> passthrough", "<idx> shadow <why>" or "<idx> cvq" (the CVQ is
- * always served by the driver).
+ * always served by the driver); a shadowed queue that stopped because a
+ * ring broke the rules reads "<idx> shadow <why> broken".
  *
  * Return: bytes written.
  */
@@ -604,8 +624,10 @@ ssize_t vp_svq_shadow_show(struct vp_svq_dev *dev, char *buf)
 		else if (why == VP_SVQ_SHADOW_NONE)
 			len += sysfs_emit_at(buf, len, "%u passthrough\n", idx);
 		else
-			len += sysfs_emit_at(buf, len, "%u shadow %s\n", idx,
-					     vp_svq_shadow_whys[why]);
+			len += sysfs_emit_at(buf, len, "%u shadow %s%s\n", idx,
+					     vp_svq_shadow_whys[why],
+					     READ_ONCE(dev->vqs[idx].shadow.broken) ?
+					     " broken" : "");
 	}
 	return len;
 }
@@ -615,8 +637,10 @@ ssize_t vp_svq_shadow_show(struct vp_svq_dev *dev, char *buf)
  * @vq: a data queue
  * @msg: netlink message to fill
  *
- * shadow (1 while shadowed), shadow_avail (chains forwarded) and
- * shadow_used (used entries written back) since shadow mode started.
+ * shadow (1 while shadowed), shadow_broken (1 once the client's or the
+ * device's ring broke the rules: nothing is forwarded until reset),
+ * shadow_avail (chains forwarded) and shadow_used (used entries written
+ * back) since shadow mode started.
  *
  * Return: 0 or -EMSGSIZE.
  */
@@ -624,15 +648,17 @@ int vp_svq_shadow_stats(struct vp_svq_vq *vq, struct sk_buff *msg)
 {
 	struct vp_svq_shadow *sh = &vq->shadow;
 	unsigned long flags;
+	bool on, broken;
 	u64 avail, used;
-	bool on;
 
 	spin_lock_irqsave(&sh->lock, flags);
 	on = sh->why != VP_SVQ_SHADOW_NONE;
+	broken = on && sh->broken;
 	avail = sh->avail;
 	used = sh->used;
 	spin_unlock_irqrestore(&sh->lock, flags);
 	if (vp_svq_put_stat(msg, "shadow", on) ||
+	    vp_svq_put_stat(msg, "shadow_broken", broken) ||
 	    vp_svq_put_stat(msg, "shadow_avail", avail) ||
 	    vp_svq_put_stat(msg, "shadow_used", used))
 		return -EMSGSIZE;

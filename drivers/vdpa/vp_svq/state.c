@@ -153,7 +153,7 @@ static int vp_svq_state_wait_stopped(struct vp_svq_dev *dev, u16 qid)
 				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
 				parent, qid);
 	if (ret)
-		dev_err(parent->dev, "%s: vq %u did not stop in %u ms\n",
+		dev_err_ratelimited(parent->dev, "%s: vq %u did not stop in %u ms\n",
 			dev_name(&dev->vdpa.dev), qid, VP_SVQ_STATE_TIMEOUT_MS);
 	return ret;
 }
@@ -185,12 +185,12 @@ static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
 				mdev);
 	if (ret) {
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device did not suspend in %u ms (status 0x%02x)\n",
 			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
 			status);
 	} else if (status & VIRTIO_CONFIG_S_NEEDS_RESET) {
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device failed to suspend: DEVICE_NEEDS_RESET (status 0x%02x)\n",
 			dev_name(&dev->vdpa.dev), status);
 		ret = -EIO;
@@ -212,7 +212,7 @@ static int vp_svq_state_resume_device(struct vp_svq_dev *dev)
 				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
 				mdev);
 	if (ret)
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device did not resume in %u ms (status 0x%02x)\n",
 			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
 			status);
@@ -239,6 +239,15 @@ static int vp_svq_state_stop_queues(struct vp_svq_dev *dev)
 	return 0;
 }
 
+/*
+ * A device that FAILED stays as it is until the client resets it: a
+ * suspend or resume tried again would set up what is already there.
+ */
+static bool vp_svq_state_is_failed(struct vp_svq_dev *dev)
+{
+	return vp_modern_get_status(dev->parent->mdev) & VIRTIO_CONFIG_S_FAILED;
+}
+
 /* The device broke the suspend contract: only a reset helps now. */
 static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 {
@@ -246,7 +255,7 @@ static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 
 	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
 				   VIRTIO_CONFIG_S_FAILED);
-	dev_err(dev->parent->dev, "%s: status FAILED: reset the device\n",
+	dev_err_ratelimited(dev->parent->dev, "%s: status FAILED: reset the device\n",
 		dev_name(&dev->vdpa.dev));
 	return ret;
 }
@@ -273,7 +282,7 @@ static int vp_svq_state_client_used(struct vp_svq_dev *dev, u16 idx,
 	int ret = vp_svq_state_ring_idx(dev, idx, true, used);
 
 	if (ret)
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: vq %u: cannot read the client's used index: %d\n",
 			dev_name(&dev->vdpa.dev), idx, ret);
 	return ret;
@@ -316,7 +325,7 @@ static void vp_svq_state_drain_tx(struct vp_svq_dev *dev)
 			continue;
 		while (!vp_svq_state_tx_drained(dev, idx)) {
 			if (time_after(jiffies, deadline)) {
-				dev_info(dev->parent->dev,
+				dev_info_ratelimited(dev->parent->dev,
 					 "%s: vq %u: transmit buffers still in flight after %u ms are offered again\n",
 					 dev_name(&dev->vdpa.dev), idx,
 					 VP_SVQ_DRAIN_TIMEOUT_MS);
@@ -410,7 +419,7 @@ static int vp_svq_state_reset_device(struct vp_svq_dev *dev)
 	vp_modern_set_features(mdev, dev->hw_features);
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: device refused its features again after a reset\n",
 			dev_name(&dev->vdpa.dev));
 		return -EIO;
@@ -540,7 +549,8 @@ int vp_svq_state_park_queue(struct vp_svq_dev *dev, u16 qid)
  * interrupt the client sees; buffers it had taken are completed; ring
  * state reads exactly. The shadow CVQ stops at a request boundary.
  *
- * Return: 0, also before DRIVER_OK (nothing to suspend); -EOPNOTSUPP for
+ * Return: 0, also before DRIVER_OK (nothing to suspend); -EIO once the
+ * device FAILED (until reset); -EOPNOTSUPP for
  * packed rings on a device without SUSPEND and device-state capability;
  * -EFAULT or -EPERM, with nothing stopped, when the driver cannot read the
  * client's rings of such a device; -ETIMEDOUT or -EIO when the device does
@@ -551,6 +561,8 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
 	int ret;
 
+	if (vp_svq_state_is_failed(dev))
+		return -EIO;
 	/* Nothing runs before DRIVER_OK (vhost-vdpa does not even ask). */
 	if (dev->suspended || !vp_svq_driver_ok(dev))
 		return 0;
@@ -591,7 +603,8 @@ int vp_svq_suspend(struct vdpa_device *vdpa)
  * because their state was read while the device ran, also when the device
  * was not suspended.
  *
- * Return: 0, or -errno with status FAILED.
+ * Return: 0; -EIO once the device FAILED (until reset); or -errno with
+ * status FAILED.
  */
 int vp_svq_resume(struct vdpa_device *vdpa)
 {
@@ -599,6 +612,8 @@ int vp_svq_resume(struct vdpa_device *vdpa)
 	int ret = 0;
 	u16 idx;
 
+	if (vp_svq_state_is_failed(dev))
+		return -EIO;
 	if (!dev->suspended) {
 		/* Only queues stopped by a state read (RING_RESET) wait. */
 		ret = vp_svq_driver_ok(dev) && vp_svq_state_ring_reset(dev) ?

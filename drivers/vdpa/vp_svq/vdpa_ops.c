@@ -35,6 +35,27 @@ bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx)
 	       idx == vp_svq_hw_cvq_index(features, dev->max_vqp);
 }
 
+/**
+ * vp_svq_data_vq_valid() - is client queue @idx a data queue of the
+ *	negotiated features?
+ * @dev: the vDPA device
+ * @idx: queue index as the client numbers it
+ *
+ * One queue pair without VIRTIO_NET_F_MQ, else the pairs of the vDPA
+ * device. Any other index may be a queue the driver drives itself in the
+ * device (its CVQ sits right behind the data queues the client may use):
+ * it never reaches the device.
+ *
+ * Return: true when @idx may run in the device.
+ */
+bool vp_svq_data_vq_valid(struct vp_svq_dev *dev, u16 idx)
+{
+	u16 pairs = dev->driver_features & BIT_ULL(VIRTIO_NET_F_MQ) ?
+		    dev->max_vqp : 1;
+
+	return idx < 2 * pairs;
+}
+
 /* Largest size client queue @idx accepts. */
 static u16 vp_svq_vq_size_max(struct vp_svq_dev *dev, u16 idx)
 {
@@ -48,11 +69,11 @@ static u16 vp_svq_vq_size_max(struct vp_svq_dev *dev, u16 idx)
  * @dev: the vDPA device
  * @idx: queue index
  *
- * Return: true for a ready data queue.
+ * Return: true for a ready data queue of the negotiated features.
  */
 bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx)
 {
-	return dev->vqs[idx].ready && !vp_svq_is_cvq(dev, idx);
+	return dev->vqs[idx].ready && vp_svq_data_vq_valid(dev, idx);
 }
 
 /*
@@ -116,6 +137,9 @@ static void vp_svq_kick_vq(struct vdpa_device *vdpa, u16 idx)
 		vp_svq_cvq_kick(dev);
 		return;
 	}
+	/* Only a data queue's kick may reach a doorbell of the device. */
+	if (!vp_svq_data_vq_valid(dev, idx))
+		return;
 	atomic64_inc(&dev->vqs[idx].kicks);
 	/* A stopped queue takes nothing: resume looks at its ring anyway. */
 	if (READ_ONCE(dev->vqs[idx].stopped))
@@ -144,6 +168,13 @@ static void vp_svq_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 
 	if (vq->ready == ready)
 		return;
+	if (ready && dev->driver_features && !vp_svq_is_cvq(dev, idx) &&
+	    !vp_svq_data_vq_valid(dev, idx)) {
+		dev_warn_ratelimited(dev->parent->dev,
+				     "%s: vq %u is not a queue of the negotiated features: not enabled\n",
+				     dev_name(&vdpa->dev), idx);
+		return;
+	}
 	if (vp_svq_driver_ok(dev) && vp_svq_is_cvq(dev, idx)) {
 		/* The shadow CVQ starts and stops at any time. */
 		if (!ready) {
@@ -196,11 +227,12 @@ vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
 
 	/*
 	 * The kicks of the CVQ and of a shadowed queue must reach the driver,
-	 * not the device. vhost-vdpa checks the area at mmap time but maps it
+	 * not the device; an index that is no data queue of the negotiated
+	 * features may name a queue the driver drives itself. vhost-vdpa checks the area at mmap time but maps it
 	 * at the first fault, maybe after the queue entered shadow mode: on a
 	 * device whose queues may be shadowed no doorbell is handed out.
 	 */
-	if (vp_svq_is_cvq(dev, idx) || vp_svq_shadow_possible(dev))
+	if (!vp_svq_data_vq_valid(dev, idx) || vp_svq_shadow_possible(dev))
 		return area;
 	area.addr = parent->notify[idx].pa;
 	area.size = parent->notify_size;
@@ -314,7 +346,7 @@ static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 	bool packed = dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED);
 
 	if (!vq->num || vq->num > max || (!packed && !is_power_of_2(vq->num))) {
-		dev_err(dev->parent->dev,
+		dev_err_ratelimited(dev->parent->dev,
 			"%s: vq %u: size %u is not a valid %s ring size (max %u)\n",
 			dev_name(&dev->vdpa.dev), idx, vq->num,
 			packed ? "packed" : "split", max);
@@ -401,7 +433,7 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 	if (ret)
 		return ret;
 	if (vp_modern_queue_vector(mdev, idx, vq->vector) != vq->vector) {
-		dev_err(dev->parent->dev, "%s: vq %u: device refused its vector\n",
+		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: device refused its vector\n",
 			dev_name(&dev->vdpa.dev), idx);
 		return -EBUSY;
 	}
@@ -412,7 +444,23 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 	return 0;
 }
 
-/* Bring the queues up on the device, just before DRIVER_OK. */
+/*
+ * Release what vp_svq_start() set up, in the reverse order: vectors, the
+ * device's CVQ, the shadow rings. The device must not run (reset, or
+ * never started); every part is safe to release twice.
+ */
+static void vp_svq_stop(struct vp_svq_dev *dev)
+{
+	vp_svq_irq_teardown(dev);
+	vp_svq_hwcvq_stop(dev);
+	vp_svq_shadow_stop_all(dev);
+}
+
+/*
+ * Bring the queues up on the device, just before DRIVER_OK. All or
+ * nothing: on failure nothing stays allocated, so a client that tries
+ * again (after a reset, or wrongly without one) starts from scratch.
+ */
 static int vp_svq_start(struct vp_svq_dev *dev)
 {
 	u64 features = dev->hw_features;
@@ -421,17 +469,23 @@ static int vp_svq_start(struct vp_svq_dev *dev)
 
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
-		return ret;
+		goto err_stop_shadow;
 	if (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
 		ret = vp_svq_hwcvq_start(dev, hw_cvq);
 		if (ret)
-			return ret;
+			goto err_stop_shadow;
 	}
 	ret = vp_svq_irq_setup(dev);
 	if (ret)
-		return ret;
+		goto err_stop_hwcvq;
 	vp_svq_enable_vqs(dev);
 	return 0;
+
+err_stop_hwcvq:
+	vp_svq_hwcvq_stop(dev);
+err_stop_shadow:
+	vp_svq_shadow_stop_all(dev);
+	return ret;
 }
 
 /*
@@ -511,11 +565,9 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	ret = vp_svq_hw_reset(dev->parent);
 	if (running)
 		vp_svq_state_save_after_reset(dev);
-	vp_svq_shadow_stop_all(dev);
+	vp_svq_stop(dev);
 	dev->suspended = false;
 	dev->queues_reset = false;
-	vp_svq_hwcvq_stop(dev);
-	vp_svq_irq_teardown(dev);
 	vp_svq_cvq_reset_state(dev);
 
 	spin_lock_irqsave(&dev->cb_lock, flags);
@@ -553,6 +605,14 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		vp_svq_reset(vdpa);
 		return;
 	}
+	/* After FAILED only a reset starts the device again (virtio 2.1.2). */
+	if (old & VIRTIO_CONFIG_S_FAILED) {
+		if (status & ~old)
+			dev_warn_ratelimited(dev->parent->dev,
+					     "%s: status 0x%02x after FAILED ignored: reset the device first\n",
+					     dev_name(&vdpa->dev), status);
+		return;
+	}
 	if (dev->suspended) {
 		/*
 		 * The device is not told DRIVER_OK again (that would resume a
@@ -578,7 +638,7 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 	if (!vp_svq_start_cvq(dev))
 		return;
 failed:
-	dev_err(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
+	dev_err_ratelimited(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
 		dev_name(&vdpa->dev));
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FAILED);
 }
@@ -611,7 +671,9 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 		ether_addr_copy(cfg.mac, dev->config_mac);
 		spin_unlock_irqrestore(&dev->cb_lock, flags);
 	}
-	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MQ))
+	/* The field places the client's CVQ with either feature. */
+	if (dev->offered_features & (BIT_ULL(VIRTIO_NET_F_MQ) |
+				     BIT_ULL(VIRTIO_NET_F_RSS)))
 		cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, dev->max_vqp);
 	if (dev->offered_features & BIT_ULL(VIRTIO_NET_F_MTU))
 		cfg.mtu = __cpu_to_virtio16(true, dev->mtu);

@@ -447,8 +447,8 @@ void vp_svq_irq_deliver(struct vp_svq_dev *dev, u16 idx);
 
 /* vdpa_ops.c */
 extern const struct vdpa_config_ops vp_svq_vdpa_ops;
-u16 vp_svq_hw_qid(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_is_cvq(struct vp_svq_dev *dev, u16 idx);
+bool vp_svq_data_vq_valid(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_vq_in_hw(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_driver_ok(struct vp_svq_dev *dev);
 int vp_svq_put_stat(struct sk_buff *msg, const char *name, u64 val);

@@ -184,6 +184,16 @@ static void vpm_queue_clear(struct vpm_queue *q, u16 size)
 }
 
 /* Device reset; the ring worker runs under the same lock, so it is done. */
+/* Largest size of queue @qid: the CVQ (the last queue) may differ. */
+static u16 vpm_queue_max(struct vpm *m, unsigned int qid)
+{
+	bool cvq = (m->cfg.features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+		   qid == m->num_queues - 1;
+
+	return cvq && m->cfg.cvq_queue_size ? m->cfg.cvq_queue_size :
+					      m->cfg.queue_size;
+}
+
 static void vpm_reset_locked(struct vpm *m)
 {
 	u16 i;
@@ -199,7 +209,7 @@ static void vpm_reset_locked(struct vpm *m)
 	m->config_irq_due = false;
 	m->state_select = 0;
 	for (i = 0; i < VPM_MAX_QUEUES; i++)
-		vpm_queue_clear(&m->q[i], m->cfg.queue_size);
+		vpm_queue_clear(&m->q[i], vpm_queue_max(m, i));
 	memset(&m->net, 0, sizeof(m->net));
 	m->net.curr_qp = 1;
 	/* QEMU's virtio_net_reset(): promiscuous, the configured MAC. */
@@ -304,7 +314,7 @@ static void vpm_write_queue_enable(struct vpm *m, struct vpm_queue *q, u16 val)
 				   m->queue_select);
 		return;
 	}
-	if (!q->size || q->size > m->cfg.queue_size ||
+	if (!q->size || q->size > vpm_queue_max(m, m->queue_select) ||
 	    (!packed && !is_power_of_2(q->size)))
 		vpm_note_violation(m, "queue %u enabled with size %u",
 				   m->queue_select, q->size);

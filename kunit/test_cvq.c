@@ -1045,6 +1045,69 @@ static void vpt_cvq_paused_while_suspended(struct kunit *test)
 }
 
 /*
+ * Test that the client's CVQ, served in software, takes the size
+ * get_vq_num_max() promises every queue, also when the device's own CVQ
+ * is smaller.
+ */
+static void vpt_cvq_size_software(struct kunit *test)
+{
+	struct vpm_config cfg;
+	struct vpt_sh *s;
+	u16 max;
+
+	vpm_default_config(&cfg);
+	cfg.cvq_queue_size = 64;
+	s = vpt_sh_new(test, &cfg, NULL, 0);
+	KUNIT_ASSERT_EQ(test, s->dev->parent->cvq_queue_max, 64);
+	max = s->ops->get_vq_num_max(s->vdpa);
+	KUNIT_EXPECT_EQ(test, max, 256);
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+
+	s->ops->set_status(s->vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
+	s->ops->set_status(s->vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, s->ops->get_vq_size(s->vdpa, s->idx), max);
+	s->ops->set_vq_num(s->vdpa, s->idx, max);
+	KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, s->idx,
+						     VPT_IOVA + VPT_BUFS,
+						     VPT_IOVA + 2 * VPT_BUFS,
+						     VPT_IOVA + 3 * VPT_BUFS), 0);
+	s->ops->set_vq_ready(s->vdpa, s->idx, true);
+	s->ops->set_status(s->vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, s->ops->get_status(s->vdpa),
+			VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_EQ(test, s->e->m->violations, 0);
+}
+
+/*
+ * Test that the config generation moves when the MAC the config space
+ * shows changes through the CVQ: a client reading the config across the
+ * change reads it again.
+ */
+static void vpt_cvq_mac_generation(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	u8 mac[ETH_ALEN];
+	u32 gen;
+
+	gen = s->ops->get_generation(s->vdpa);
+	KUNIT_ASSERT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET,
+					  vpt_mac_a, ETH_ALEN), VIRTIO_NET_OK);
+	KUNIT_EXPECT_NE(test, s->ops->get_generation(s->vdpa), gen);
+	s->ops->get_config(s->vdpa, offsetof(struct virtio_net_config, mac),
+			   mac, ETH_ALEN);
+	KUNIT_EXPECT_MEMEQ(test, mac, vpt_mac_a, ETH_ALEN);
+	/* The same MAC again changes nothing. */
+	gen = s->ops->get_generation(s->vdpa);
+	KUNIT_ASSERT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET,
+					  vpt_mac_a, ETH_ALEN), VIRTIO_NET_OK);
+	KUNIT_EXPECT_EQ(test, s->ops->get_generation(s->vdpa), gen);
+}
+
+/*
  * The ring itself unusable (outside the mappings after a rebind, or an
  * avail index beyond the ring size): nothing more is served until reset.
  */
@@ -1519,6 +1582,8 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_malformed),
 	KUNIT_CASE(vpt_cvq_indirect_bounded),
 	KUNIT_CASE(vpt_cvq_paused_while_suspended),
+	KUNIT_CASE(vpt_cvq_size_software),
+	KUNIT_CASE(vpt_cvq_mac_generation),
 	KUNIT_CASE(vpt_cvq_broken_ring),
 	KUNIT_CASE(vpt_cvq_identical_in_flight),
 	KUNIT_CASE(vpt_cvq_device_stuck),

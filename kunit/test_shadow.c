@@ -1252,7 +1252,7 @@ static void vsh_reset_passthrough(struct kunit *test)
 	struct vpm *m = s->m;
 	u16 i;
 
-	KUNIT_EXPECT_FALSE(test, vp_svq_shadow_forced());
+	KUNIT_EXPECT_FALSE(test, s->dev->force_shadow);
 	vsh_ring_init(s, VSH_RX, 500);
 	vsh_ring_init(s, VSH_TX, 600);
 	vsh_start(s, true);

@@ -49,6 +49,7 @@
  * @max_vqp: queue pairs (1..VPM_MAX_VQP); the CVQ comes on top
  * @features: device features offered (VIRTIO_F_VERSION_1 is not implied)
  * @queue_size: maximum size of every queue
+ * @cvq_queue_size: maximum size of the control queue (0: @queue_size)
  * @msix_vectors: MSI-X vectors of the function
  * @mtu: MTU in the config space
  * @mac: MAC address in the config space
@@ -70,6 +71,7 @@ struct vpm_config {
 	u16 max_vqp;
 	u64 features;
 	u16 queue_size;
+	u16 cvq_queue_size;
 	u16 msix_vectors;
 	u16 mtu;
 	u8 mac[ETH_ALEN];

@@ -75,8 +75,8 @@ static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 	lockdep_assert_held(&cvq->lock);
 	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
 		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
-			dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
-			VP_SVQ_HWCVQ_NUM);
+				    dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
+				    VP_SVQ_HWCVQ_NUM);
 		return -EINVAL;
 	}
 	ret = vp_svq_as_ring_alloc(dev, &cvq->hw, PAGE_SIZE, 0);
@@ -181,10 +181,10 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 	if (ret) {
 		cvq->hw_broken = true;
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
-			dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
-			len > 1 ? ((const u8 *)cmd)[1] : 0,
-			VP_SVQ_HWCVQ_TIMEOUT_MS);
+				    "%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
+				    dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
+				    len > 1 ? ((const u8 *)cmd)[1] : 0,
+				    VP_SVQ_HWCVQ_TIMEOUT_MS);
 		return ret;
 	}
 	dma_rmb();
@@ -325,7 +325,10 @@ static void vp_svq_cvq_publish_mac(struct vp_svq_dev *dev)
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->cb_lock, flags);
-	ether_addr_copy(dev->config_mac, dev->cvq.state.mac);
+	if (!ether_addr_equal(dev->config_mac, dev->cvq.state.mac)) {
+		ether_addr_copy(dev->config_mac, dev->cvq.state.mac);
+		dev->config_gen++;
+	}
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
@@ -547,6 +550,8 @@ void vp_svq_cvq_init(struct vp_svq_dev *dev)
 	mutex_init(&cvq->lock);
 	INIT_WORK(&cvq->work, vp_svq_cvq_work);
 	vp_svq_cvq_reset_state(dev);
+	/* The first MAC shown is no change: the generation is the device's. */
+	dev->config_gen = 0;
 }
 
 /**
@@ -585,12 +590,12 @@ int vp_svq_cvq_start(struct vp_svq_dev *dev)
 
 	if (dev->driver_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
 		dev_err_ratelimited(dev->parent->dev, "%s: the shadow CVQ serves split rings only\n",
-			dev_name(&dev->vdpa.dev));
+				    dev_name(&dev->vdpa.dev));
 		return -EINVAL;
 	}
 	if (!vq->num || !is_power_of_2(vq->num)) {
 		dev_err_ratelimited(dev->parent->dev, "%s: CVQ size %u is not a power of 2\n",
-			dev_name(&dev->vdpa.dev), vq->num);
+				    dev_name(&dev->vdpa.dev), vq->num);
 		return -EINVAL;
 	}
 	mutex_lock(&cvq->lock);
@@ -699,8 +704,8 @@ int vp_svq_cvq_replay(struct vp_svq_dev *dev)
 	mutex_unlock(&dev->cvq.lock);
 	if (ret)
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: restoring the net state through the device's CVQ failed: %d\n",
-			dev_name(&dev->vdpa.dev), ret);
+				    "%s: restoring the net state through the device's CVQ failed: %d\n",
+				    dev_name(&dev->vdpa.dev), ret);
 	return ret;
 }
 

@@ -160,14 +160,14 @@ static int vp_svq_irq_alloc(struct vp_svq_dev *dev)
 		ret = parent->irq_ops->alloc_vectors(parent, nvec);
 	if (ret && nvec > 1) {
 		dev_info_ratelimited(parent->dev,
-			 "%s: %u interrupt vectors unavailable (%d), sharing one\n",
-			 dev_name(&dev->vdpa.dev), nvec, ret);
+				     "%s: %u interrupt vectors unavailable (%d), sharing one\n",
+				     dev_name(&dev->vdpa.dev), nvec, ret);
 		nvec = 1;
 		ret = parent->irq_ops->alloc_vectors(parent, nvec);
 	}
 	if (ret) {
 		dev_err_ratelimited(parent->dev, "%s: cannot allocate an interrupt vector: %d\n",
-			dev_name(&dev->vdpa.dev), ret);
+				    dev_name(&dev->vdpa.dev), ret);
 		return ret;
 	}
 	dev->nvectors = nvec;
@@ -258,7 +258,7 @@ static int vp_svq_irq_program(struct vp_svq_dev *dev)
 
 refused:
 	dev_err_ratelimited(dev->parent->dev, "%s: device refused an MSI-X vector (read back 0x%x)\n",
-		dev_name(&dev->vdpa.dev), got);
+			    dev_name(&dev->vdpa.dev), got);
 	return -EBUSY;
 }
 
@@ -278,7 +278,7 @@ int vp_svq_irq_setup(struct vp_svq_dev *dev)
 	ret = vp_svq_irq_request(dev);
 	if (ret) {
 		dev_err_ratelimited(dev->parent->dev, "%s: cannot request an interrupt: %d\n",
-			dev_name(&dev->vdpa.dev), ret);
+				    dev_name(&dev->vdpa.dev), ret);
 		goto err_release;
 	}
 	ret = vp_svq_irq_program(dev);

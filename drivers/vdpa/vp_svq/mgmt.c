@@ -209,6 +209,7 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 		dev->vqs[i].vector = VIRTIO_MSI_NO_VECTOR;
 		vp_svq_shadow_init(&dev->vqs[i]);
 	}
+	vp_svq_shadow_latch_forced(dev);
 	return dev;
 }
 

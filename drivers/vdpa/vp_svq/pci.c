@@ -239,7 +239,7 @@ static int vp_svq_pci_probe(struct pci_dev *pdev,
 	if (ret < 1) {
 		dev_err(&pdev->dev, "function has no MSI-X capability: not supported\n");
 		ret = -ENODEV;
-		goto err_remove_modern;
+		goto err_clear_master;
 	}
 	parent->max_vectors = ret;
 	parent->mdev = &vpci->mdev;
@@ -248,7 +248,7 @@ static int vp_svq_pci_probe(struct pci_dev *pdev,
 
 	ret = vp_svq_hw_probe(parent);
 	if (ret)
-		goto err_remove_modern;
+		goto err_clear_master;
 	vp_svq_pci_map_state(vpci);
 	vp_svq_state_probe(parent);
 	ret = vp_svq_pci_map_notify(vpci);
@@ -274,7 +274,8 @@ err_unmap_notify:
 	vp_svq_pci_unmap_notify(vpci);
 err_unmap_state:
 	vp_svq_pci_unmap_state(vpci);
-err_remove_modern:
+err_clear_master:
+	pci_clear_master(pdev);
 	vp_modern_remove(&vpci->mdev);
 err_disable:
 	pci_disable_device(pdev);
@@ -294,6 +295,19 @@ static void vp_svq_pci_remove(struct pci_dev *pdev)
 	vp_modern_remove(&vpci->mdev);
 	pci_disable_device(pdev);
 	kfree(vpci);
+}
+
+/*
+ * Reboot or kexec: the function stops all DMA before the memory a client
+ * gave it belongs to someone else. A client still attached sees the reset
+ * as a device that went away.
+ */
+static void vp_svq_pci_shutdown(struct pci_dev *pdev)
+{
+	struct vp_svq_pci *vpci = pci_get_drvdata(pdev);
+
+	vp_svq_hw_reset(&vpci->parent);
+	pci_clear_master(pdev);
 }
 
 /* Empty: functions are handed over explicitly (driver_override, new_id). */
@@ -347,6 +361,7 @@ static struct pci_driver vp_svq_pci_driver = {
 	.dev_groups = vp_svq_pci_groups,
 	.probe = vp_svq_pci_probe,
 	.remove = vp_svq_pci_remove,
+	.shutdown = vp_svq_pci_shutdown,
 };
 module_pci_driver(vp_svq_pci_driver);
 

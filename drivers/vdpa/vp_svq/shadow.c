@@ -37,7 +37,7 @@
 static bool force_shadow;
 module_param(force_shadow, bool, 0644);
 MODULE_PARM_DESC(force_shadow,
-		 "Run every split data queue in ring shadow mode from its device's next DRIVER_OK (for benchmarks and tests; default off)");
+		 "Run every split data queue in ring shadow mode, on each vDPA device from its next creation or reset (for benchmarks and tests; default off)");
 
 static const char * const vp_svq_shadow_whys[] = {
 	[VP_SVQ_SHADOW_NONE] = "passthrough",
@@ -57,13 +57,16 @@ void vp_svq_shadow_init(struct vp_svq_vq *vq)
 }
 
 /**
- * vp_svq_shadow_forced() - is shadow mode forced by the module parameter?
+ * vp_svq_shadow_latch_forced() - take force_shadow for the device's next run
+ * @dev: the vDPA device, created or reset
  *
- * Return: the value of force_shadow.
+ * The parameter changes at any time, but doorbells and irqs handed out
+ * while the device runs depend on it: a device sees a change only from
+ * its next reset.
  */
-bool vp_svq_shadow_forced(void)
+void vp_svq_shadow_latch_forced(struct vp_svq_dev *dev)
 {
-	return READ_ONCE(force_shadow);
+	dev->force_shadow = READ_ONCE(force_shadow);
 }
 
 /**
@@ -440,8 +443,8 @@ static u16 vp_svq_shadow_rewind_rx(struct vp_svq_dev *dev, u16 idx, u16 base)
 	if (idx & 1 || !ahead || ahead > sh->client.num)
 		return base;
 	dev_info_ratelimited(dev->parent->dev,
-		 "%s: vq %u: restored at %u, %u receive buffers in flight behind it are offered again from %u\n",
-		 dev_name(&dev->vdpa.dev), idx, base, ahead, used);
+			     "%s: vq %u: restored at %u, %u receive buffers in flight behind it are offered again from %u\n",
+			     dev_name(&dev->vdpa.dev), idx, base, ahead, used);
 	return used;
 }
 
@@ -470,14 +473,14 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 
 	if (dev->hw_features & BIT_ULL(VIRTIO_F_RING_PACKED)) {
 		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: ring shadow mode supports split rings only\n",
-			dev_name(&dev->vdpa.dev), idx);
+				    dev_name(&dev->vdpa.dev), idx);
 		return -EOPNOTSUPP;
 	}
 	vp_svq_shadow_stop(dev, idx);
 	ret = vp_svq_shadow_map_client(dev, idx);
 	if (ret) {
 		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: cannot map the client's ring for shadow mode: %d\n",
-			dev_name(&dev->vdpa.dev), idx, ret);
+				    dev_name(&dev->vdpa.dev), idx, ret);
 		return ret;
 	}
 	if (why == VP_SVQ_SHADOW_RESTORED)
@@ -531,7 +534,7 @@ int vp_svq_shadow_setup(struct vp_svq_dev *dev, u16 idx)
 	if (!packed && !dev->parent->state && base)
 		return vp_svq_shadow_start(dev, idx, base,
 					   VP_SVQ_SHADOW_RESTORED);
-	if (!packed && vp_svq_shadow_forced())
+	if (!packed && dev->force_shadow)
 		return vp_svq_shadow_start(dev, idx, base,
 					   VP_SVQ_SHADOW_FORCED);
 	return 0;
@@ -597,7 +600,7 @@ void vp_svq_shadow_kick_all(struct vp_svq_dev *dev)
  */
 bool vp_svq_shadow_possible(struct vp_svq_dev *dev)
 {
-	return !dev->parent->state || vp_svq_shadow_forced();
+	return !dev->parent->state || dev->force_shadow;
 }
 
 /**

@@ -154,7 +154,7 @@ static int vp_svq_state_wait_stopped(struct vp_svq_dev *dev, u16 qid)
 				parent, qid);
 	if (ret)
 		dev_err_ratelimited(parent->dev, "%s: vq %u did not stop in %u ms\n",
-			dev_name(&dev->vdpa.dev), qid, VP_SVQ_STATE_TIMEOUT_MS);
+				    dev_name(&dev->vdpa.dev), qid, VP_SVQ_STATE_TIMEOUT_MS);
 	return ret;
 }
 
@@ -186,13 +186,13 @@ static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 				mdev);
 	if (ret) {
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: device did not suspend in %u ms (status 0x%02x)\n",
-			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
-			status);
+				    "%s: device did not suspend in %u ms (status 0x%02x)\n",
+				    dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
+				    status);
 	} else if (status & VIRTIO_CONFIG_S_NEEDS_RESET) {
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: device failed to suspend: DEVICE_NEEDS_RESET (status 0x%02x)\n",
-			dev_name(&dev->vdpa.dev), status);
+				    "%s: device failed to suspend: DEVICE_NEEDS_RESET (status 0x%02x)\n",
+				    dev_name(&dev->vdpa.dev), status);
 		ret = -EIO;
 	}
 	return ret;
@@ -213,9 +213,9 @@ static int vp_svq_state_resume_device(struct vp_svq_dev *dev)
 				mdev);
 	if (ret)
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: device did not resume in %u ms (status 0x%02x)\n",
-			dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
-			status);
+				    "%s: device did not resume in %u ms (status 0x%02x)\n",
+				    dev_name(&dev->vdpa.dev), VP_SVQ_STATE_TIMEOUT_MS,
+				    status);
 	return ret;
 }
 
@@ -256,7 +256,7 @@ static int vp_svq_state_failed(struct vp_svq_dev *dev, int ret)
 	vp_modern_set_status(mdev, vp_modern_get_status(mdev) |
 				   VIRTIO_CONFIG_S_FAILED);
 	dev_err_ratelimited(dev->parent->dev, "%s: status FAILED: reset the device\n",
-		dev_name(&dev->vdpa.dev));
+			    dev_name(&dev->vdpa.dev));
 	return ret;
 }
 
@@ -283,8 +283,8 @@ static int vp_svq_state_client_used(struct vp_svq_dev *dev, u16 idx,
 
 	if (ret)
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: vq %u: cannot read the client's used index: %d\n",
-			dev_name(&dev->vdpa.dev), idx, ret);
+				    "%s: vq %u: cannot read the client's used index: %d\n",
+				    dev_name(&dev->vdpa.dev), idx, ret);
 	return ret;
 }
 
@@ -326,9 +326,9 @@ static void vp_svq_state_drain_tx(struct vp_svq_dev *dev)
 		while (!vp_svq_state_tx_drained(dev, idx)) {
 			if (time_after(jiffies, deadline)) {
 				dev_info_ratelimited(dev->parent->dev,
-					 "%s: vq %u: transmit buffers still in flight after %u ms are offered again\n",
-					 dev_name(&dev->vdpa.dev), idx,
-					 VP_SVQ_DRAIN_TIMEOUT_MS);
+						     "%s: vq %u: transmit buffers still in flight after %u ms are offered again\n",
+						     dev_name(&dev->vdpa.dev), idx,
+						     VP_SVQ_DRAIN_TIMEOUT_MS);
 				break;
 			}
 			usleep_range(20, 50);
@@ -420,8 +420,8 @@ static int vp_svq_state_reset_device(struct vp_svq_dev *dev)
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: device refused its features again after a reset\n",
-			dev_name(&dev->vdpa.dev));
+				    "%s: device refused its features again after a reset\n",
+				    dev_name(&dev->vdpa.dev));
 		return -EIO;
 	}
 	return 0;

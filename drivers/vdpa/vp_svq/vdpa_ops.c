@@ -56,12 +56,18 @@ bool vp_svq_data_vq_valid(struct vp_svq_dev *dev, u16 idx)
 	return idx < 2 * pairs;
 }
 
-/* Largest size client queue @idx accepts. */
+/*
+ * Largest size client queue @idx accepts. The client's CVQ is served in
+ * software: it takes what get_vq_num_max() promises every queue, however
+ * small the device's own CVQ is.
+ */
 static u16 vp_svq_vq_size_max(struct vp_svq_dev *dev, u16 idx)
 {
+	struct vp_svq_parent *parent = dev->parent;
+
 	if (vp_svq_is_cvq(dev, idx))
-		return dev->parent->cvq_queue_max;
-	return dev->parent->data_queue_max;
+		return max(parent->data_queue_max, parent->cvq_queue_max);
+	return parent->data_queue_max;
 }
 
 /**
@@ -228,9 +234,10 @@ vp_svq_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
 	/*
 	 * The kicks of the CVQ and of a shadowed queue must reach the driver,
 	 * not the device; an index that is no data queue of the negotiated
-	 * features may name a queue the driver drives itself. vhost-vdpa checks the area at mmap time but maps it
-	 * at the first fault, maybe after the queue entered shadow mode: on a
-	 * device whose queues may be shadowed no doorbell is handed out.
+	 * features may name a queue the driver drives itself. vhost-vdpa
+	 * checks the area at mmap time but maps it at the first fault, maybe
+	 * after the queue entered shadow mode: on a device whose queues may
+	 * be shadowed no doorbell is handed out.
 	 */
 	if (!vp_svq_data_vq_valid(dev, idx) || vp_svq_shadow_possible(dev))
 		return area;
@@ -347,9 +354,9 @@ static int vp_svq_check_vq(struct vp_svq_dev *dev, u16 idx)
 
 	if (!vq->num || vq->num > max || (!packed && !is_power_of_2(vq->num))) {
 		dev_err_ratelimited(dev->parent->dev,
-			"%s: vq %u: size %u is not a valid %s ring size (max %u)\n",
-			dev_name(&dev->vdpa.dev), idx, vq->num,
-			packed ? "packed" : "split", max);
+				    "%s: vq %u: size %u is not a valid %s ring size (max %u)\n",
+				    dev_name(&dev->vdpa.dev), idx, vq->num,
+				    packed ? "packed" : "split", max);
 		return -EINVAL;
 	}
 	return 0;
@@ -434,7 +441,7 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 		return ret;
 	if (vp_modern_queue_vector(mdev, idx, vq->vector) != vq->vector) {
 		dev_err_ratelimited(dev->parent->dev, "%s: vq %u: device refused its vector\n",
-			dev_name(&dev->vdpa.dev), idx);
+				    dev_name(&dev->vdpa.dev), idx);
 		return -EBUSY;
 	}
 	vp_modern_set_queue_enable(mdev, idx, true);
@@ -566,6 +573,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	if (running)
 		vp_svq_state_save_after_reset(dev);
 	vp_svq_stop(dev);
+	vp_svq_shadow_latch_forced(dev);
 	dev->suspended = false;
 	dev->queues_reset = false;
 	vp_svq_cvq_reset_state(dev);
@@ -639,7 +647,7 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 		return;
 failed:
 	dev_err_ratelimited(dev->parent->dev, "%s: cannot start the device: status FAILED\n",
-		dev_name(&vdpa->dev));
+			    dev_name(&vdpa->dev));
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_FAILED);
 }
 
@@ -686,9 +694,21 @@ static void vp_svq_set_config(struct vdpa_device *vdpa, unsigned int offset,
 	vp_svq_hw_write_config(vdpa_to_vp_svq(vdpa)->parent, offset, buf, len);
 }
 
+/*
+ * The device's generation, moved on whenever the MAC the driver shows in
+ * place of the device's changes: a client reading the config across such
+ * a change reads it again.
+ */
 static u32 vp_svq_get_generation(struct vdpa_device *vdpa)
 {
-	return vp_modern_generation(vdpa_to_vp_svq(vdpa)->parent->mdev);
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	unsigned long flags;
+	u32 gen;
+
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	gen = dev->config_gen;
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+	return gen + vp_modern_generation(dev->parent->mdev);
 }
 
 /**

@@ -320,6 +320,9 @@ struct vp_svq_cvq {
  * @config_pending: a config change came while interrupts were held
  * @suspended: suspend() succeeded and neither resume() nor reset came
  * @queues_reset: suspended by resetting the data queues (plain device)
+ * @force_shadow: force_shadow as it was at the last creation or reset
+ * @config_gen: changes of the MAC the config space shows; protected by
+ *	@cb_lock
  * @as: the mappings of each address space
  * @group_asid: the address space of each group
  * @domain: IOMMU domain of the function while a client maps memory
@@ -358,6 +361,8 @@ struct vp_svq_dev {
 	bool config_pending;
 	bool suspended;
 	bool queues_reset;
+	bool force_shadow;
+	u32 config_gen;
 
 	struct vhost_iotlb *as[VP_SVQ_NAS];
 	u32 group_asid[VP_SVQ_NGROUPS];
@@ -520,7 +525,7 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 			enum vp_svq_shadow_why why);
 void vp_svq_shadow_stop(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_shadow_active(struct vp_svq_vq *vq);
-bool vp_svq_shadow_forced(void);
+void vp_svq_shadow_latch_forced(struct vp_svq_dev *dev);
 void vp_svq_shadow_kick(struct vp_svq_dev *dev, u16 idx);
 bool vp_svq_shadow_interrupt(struct vp_svq_vq *vq);
 void vp_svq_shadow_stop_all(struct vp_svq_dev *dev);

@@ -527,6 +527,9 @@ static int vpb_sr_configure(struct vpb_sr *b, struct vdpa_device *vdpa,
 			VIRTIO_CONFIG_S_DRIVER);
 	ret = ops->set_driver_features(vdpa, b->features);
 	ops->set_status(vdpa, VPB_SR_S_READY);
+	/* As QEMU at each start: a reset put the CVQ group in ASID 0. */
+	if (!ret)
+		ret = ops->set_group_asid(vdpa, VP_SVQ_GROUP_CVQ, 1);
 	for (i = 0; i < b->nq && !ret; i++) {
 		struct vpb_sr_ring *r = &b->r[i];
 

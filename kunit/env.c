@@ -5,7 +5,10 @@
  */
 
 #include <kunit/device.h>
+#include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #include <linux/delay.h>
+#include <linux/iommu.h>
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/kmsg_dump.h>
@@ -16,6 +19,164 @@
 #include "vp_svq_test.h"
 
 static atomic_t vpt_env_seq = ATOMIC_INIT(0);
+
+/* ---- an IOMMU stand-in: UML has none ---- */
+
+/**
+ * struct vpt_iommu - a paging domain the driver attached to a model
+ * @domain: what the driver holds
+ * @e: the environment of the function
+ * @iotlb: what the driver mapped, with VHOST_MAP_* permissions from the
+ *	IOMMU_READ/IOMMU_WRITE bits; the model translates through it while
+ *	the domain is attached
+ * @saved: the model's translation before the domain came
+ */
+struct vpt_iommu {
+	struct iommu_domain domain;
+	struct vpt_env *e;
+	struct vhost_iotlb *iotlb;
+	struct vhost_iotlb *saved;
+};
+
+static const char *vpt_iommu_probe(struct device *dma_dev, u64 *first,
+				   u64 *last)
+{
+	struct vpt_env *e = dev_get_drvdata(dma_dev);
+
+	*first = 0;
+	*last = U64_MAX;
+	if (!e || e->no_iommu)
+		return "no IOMMU translates the function's DMA";
+	*last = VPT_IOMMU_LAST;
+	return NULL;
+}
+
+static struct iommu_domain *vpt_iommu_attach(struct device *dma_dev)
+{
+	struct vpt_env *e = dev_get_drvdata(dma_dev);
+	struct vpt_iommu *d;
+	unsigned long flags;
+
+	if (!e || e->no_iommu)
+		return ERR_PTR(-ENODEV);
+	/* One domain per function: a second attach is a driver bug. */
+	if (e->iommu) {
+		KUNIT_FAIL(e->test, "a second IOMMU domain attached");
+		return ERR_PTR(-EBUSY);
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->e = e;
+	d->iotlb = vhost_iotlb_alloc(UINT_MAX, 0);
+	if (!d->iotlb) {
+		kfree(d);
+		return ERR_PTR(-ENOMEM);
+	}
+	spin_lock_irqsave(&e->m->lock, flags);
+	d->saved = e->m->dma_iotlb;
+	e->m->dma_iotlb = d->iotlb;
+	e->m->dma_miss_identity = !e->iommu_strict;
+	spin_unlock_irqrestore(&e->m->lock, flags);
+	e->iommu = d;
+	e->iommu_attaches++;
+	return &d->domain;
+}
+
+static int vpt_iommu_detach(struct iommu_domain *domain,
+			    struct device *dma_dev)
+{
+	struct vpt_iommu *d = container_of(domain, struct vpt_iommu, domain);
+	struct vpt_env *e = d->e;
+	unsigned long flags;
+
+	spin_lock_irqsave(&e->m->lock, flags);
+	/* A test that dropped its own translation meanwhile keeps none. */
+	if (e->m->dma_iotlb == d->iotlb)
+		e->m->dma_iotlb = d->saved;
+	e->m->dma_miss_identity = false;
+	spin_unlock_irqrestore(&e->m->lock, flags);
+	vhost_iotlb_free(d->iotlb);
+	e->iommu = NULL;
+	e->iommu_detaches++;
+	kfree(d);
+	return 0;
+}
+
+static int vpt_iommu_map(struct iommu_domain *domain, u64 iova,
+			 phys_addr_t pa, size_t size, int prot)
+{
+	struct vpt_iommu *d = container_of(domain, struct vpt_iommu, domain);
+	u32 perm = (prot & IOMMU_READ ? VHOST_MAP_RO : 0) |
+		   (prot & IOMMU_WRITE ? VHOST_MAP_WO : 0);
+	unsigned long flags;
+	int ret;
+
+	if (!size || iova + size - 1 < iova)
+		return -EINVAL;
+	spin_lock_irqsave(&d->e->m->lock, flags);
+	/* As an IOMMU: a range mapped already is not mapped again. */
+	if (vhost_iotlb_itree_first(d->iotlb, iova, iova + size - 1))
+		ret = -EEXIST;
+	else
+		ret = vhost_iotlb_add_range(d->iotlb, iova, iova + size - 1,
+					    pa, perm);
+	spin_unlock_irqrestore(&d->e->m->lock, flags);
+	return ret;
+}
+
+static size_t vpt_iommu_unmap(struct iommu_domain *domain, u64 iova,
+			      size_t size)
+{
+	struct vpt_iommu *d = container_of(domain, struct vpt_iommu, domain);
+	unsigned long flags;
+
+	spin_lock_irqsave(&d->e->m->lock, flags);
+	vhost_iotlb_del_range(d->iotlb, iova, iova + size - 1);
+	spin_unlock_irqrestore(&d->e->m->lock, flags);
+	return size;
+}
+
+/* The driver's IOMMU calls go to the stand-in for the whole test. */
+static void vpt_iommu_activate(struct kunit *test)
+{
+	if (kunit_hooks.get_static_stub_address(test, vp_svq_as_iommu_probe))
+		return;
+	kunit_activate_static_stub(test, vp_svq_as_iommu_probe,
+				   vpt_iommu_probe);
+	kunit_activate_static_stub(test, vp_svq_as_iommu_attach,
+				   vpt_iommu_attach);
+	kunit_activate_static_stub(test, vp_svq_as_iommu_detach,
+				   vpt_iommu_detach);
+	kunit_activate_static_stub(test, vp_svq_as_iommu_map, vpt_iommu_map);
+	kunit_activate_static_stub(test, vp_svq_as_iommu_unmap,
+				   vpt_iommu_unmap);
+}
+
+/**
+ * vpt_iommu_perm() - how the driver's domain maps a range for the device
+ * @e: the environment
+ * @iova: first device address
+ * @len: bytes
+ *
+ * Return: the VHOST_MAP_* permission of the one mapping that covers the
+ * range, -ENOENT when no domain is attached or none covers it.
+ */
+int vpt_iommu_perm(struct vpt_env *e, u64 iova, u64 len)
+{
+	struct vhost_iotlb_map *map;
+	unsigned long flags;
+	int ret = -ENOENT;
+
+	if (!e->iommu)
+		return -ENOENT;
+	spin_lock_irqsave(&e->m->lock, flags);
+	map = vhost_iotlb_itree_first(e->iommu->iotlb, iova, iova + len - 1);
+	if (map && map->start <= iova && map->last >= iova + len - 1)
+		ret = map->perm;
+	spin_unlock_irqrestore(&e->m->lock, flags);
+	return ret;
+}
 
 static void vpt_env_cleanup(void *data)
 {
@@ -56,6 +217,9 @@ int vpt_env_probe(struct kunit *test, struct vpt_env *e,
 		return PTR_ERR(e->dev);
 	e->dev->coherent_dma_mask = DMA_BIT_MASK(64);
 	e->dev->dma_mask = &e->dev->coherent_dma_mask;
+	dev_set_drvdata(e->dev, e);
+	/* Before the cleanup below: the stand-in outlives every device. */
+	vpt_iommu_activate(test);
 
 	e->m = vpm_create(e->dev, cfg);
 	if (IS_ERR(e->m)) {

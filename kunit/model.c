@@ -1036,7 +1036,8 @@ void vpm_set_cvq_stall(struct vpm *m, bool stall)
 /* --- life cycle -------------------------------------------------------------- */
 
 /**
- * vpm_default_config() - one queue pair, 256 entries, every net feature
+ * vpm_default_config() - one queue pair, 256 entries, every net feature,
+ *	ACCESS_PLATFORM (a user-space client needs it)
  * @cfg: filled in
  */
 void vpm_default_config(struct vpm_config *cfg)
@@ -1046,6 +1047,7 @@ void vpm_default_config(struct vpm_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_vqp = 1;
 	cfg->features = BIT_ULL(VIRTIO_F_VERSION_1) |
+			BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |
 			BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_MTU) |
 			BIT_ULL(VIRTIO_NET_F_STATUS) |
 			BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |

@@ -26,7 +26,8 @@
  * @write: the device writes
  *
  * Translates through @m->dma_iotlb when set (checking permissions), else
- * takes @addr as a physical address.
+ * (or, with @m->dma_miss_identity, where it maps nothing) takes @addr as a
+ * physical address.
  *
  * Return: the kernel address, or NULL (counted in @m->dma_faults).
  */
@@ -41,12 +42,15 @@ void *vpm_dma(struct vpm *m, u64 addr, u32 len, bool write)
 
 		map = vhost_iotlb_itree_first(m->dma_iotlb, addr,
 					      addr + len - 1);
+		if (!map && m->dma_miss_identity)
+			goto identity;
 		if (!map || map->start > addr || map->last < addr + len - 1)
 			goto fault;
 		if (!(map->perm & (write ? VHOST_MAP_WO : VHOST_MAP_RO)))
 			goto fault;
 		pa = map->addr + (addr - map->start);
 	}
+identity:
 	if (!pfn_valid(PHYS_PFN(pa)) || !pfn_valid(PHYS_PFN(pa + len - 1)))
 		goto fault;
 	return phys_to_virt(pa);

@@ -50,6 +50,7 @@ static const u8 vpt_mac_b[ETH_ALEN] = { 0x06, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
  * @next_desc: next free descriptor
  * @brk: next free byte for buffers
  * @calls: callbacks of the CVQ
+ * @cvq_asid: the address space vpt_sh_start() binds the CVQ group to
  */
 struct vpt_sh {
 	struct kunit *test;
@@ -64,6 +65,7 @@ struct vpt_sh {
 	u16 next_desc;
 	size_t brk;
 	atomic_t calls;
+	u32 cvq_asid;
 };
 
 #define VPT_S_READY	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
@@ -276,6 +278,9 @@ static void vpt_sh_start(struct vpt_sh *s)
 	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa, s->features), 0);
 	ops->set_status(vdpa, VPT_S_READY);
 	KUNIT_ASSERT_EQ(test, ops->get_status(vdpa), VPT_S_READY);
+	/* As QEMU at each start: a reset put the CVQ group in ASID 0. */
+	KUNIT_ASSERT_EQ(test, ops->set_group_asid(vdpa, VP_SVQ_GROUP_CVQ,
+						  s->cvq_asid), 0);
 
 	s->idx = vp_svq_hw_cvq_index(s->features, s->dev->max_vqp);
 	KUNIT_ASSERT_EQ(test, ops->get_vq_group(vdpa, s->idx), VP_SVQ_GROUP_CVQ);
@@ -312,6 +317,8 @@ static struct vpt_sh *vpt_sh_new(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->test = test;
 	s->e = vpt_env_new(test, cfg);
+	/* The device reaches only what the driver maps in its domain. */
+	s->e->iommu_strict = true;
 	KUNIT_ASSERT_EQ(test, vpt_add(s->e, a), 0);
 	s->vdpa = vpt_vdpa(s->e);
 	KUNIT_ASSERT_NOT_NULL(test, s->vdpa);
@@ -324,8 +331,7 @@ static struct vpt_sh *vpt_sh_new(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vpt_sh_reset_action,
 							s), 0);
 
-	KUNIT_ASSERT_EQ(test, s->ops->set_group_asid(s->vdpa, VP_SVQ_GROUP_CVQ,
-						     1), 0);
+	s->cvq_asid = 1;
 	KUNIT_ASSERT_EQ(test, s->ops->dma_map(s->vdpa, 1, VPT_IOVA, VPT_MEM,
 					      virt_to_phys(s->mem),
 					      VHOST_MAP_RW, NULL), 0);
@@ -379,6 +385,8 @@ static void vpt_cvq_groups(struct kunit *test)
 	cfg.msix_vectors = 6;
 	cfg.features |= BIT_ULL(VIRTIO_NET_F_MQ);
 	e = vpt_env_new(test, &cfg);
+	/* UML's truth: no IOMMU stand-in. */
+	e->no_iommu = true;
 	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
 	vdpa = vpt_vdpa(e);
 	KUNIT_ASSERT_NOT_NULL(test, vdpa);
@@ -424,7 +432,7 @@ static void vpt_cvq_groups(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, ops->reset_map(vdpa, 2), -EINVAL);
 
-	/* No IOMMU in UML: the data group's address space cannot be served. */
+	/* No IOMMU: the data group's address space cannot be served. */
 	KUNIT_EXPECT_EQ(test, ops->dma_map(vdpa, 0, VPT_IOVA, PAGE_SIZE,
 					   virt_to_phys(page), VHOST_MAP_RW,
 					   NULL), -EOPNOTSUPP);
@@ -1564,6 +1572,390 @@ static void vpt_cvq_vstats_data(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
 }
 
+/* --- address spaces and the IOMMU domain --------------------------------- */
+
+/* Test that a reset puts every group back in address space 0. */
+static void vpt_cvq_reset_asid(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, "\0", 1),
+			VIRTIO_NET_OK);
+	KUNIT_ASSERT_EQ(test, s->ops->set_group_asid(s->vdpa, VP_SVQ_GROUP_DATA,
+						     1), 0);
+	/* The next client does not shadow the CVQ: it maps all in ASID 0. */
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->dev->group_asid[VP_SVQ_GROUP_CVQ], 0);
+	KUNIT_EXPECT_EQ(test, s->dev->group_asid[VP_SVQ_GROUP_DATA], 0);
+	KUNIT_ASSERT_EQ(test, s->ops->reset_map(s->vdpa, 1), 0);
+	KUNIT_ASSERT_EQ(test, s->ops->dma_map(s->vdpa, 0, VPT_IOVA, VPT_MEM,
+					      virt_to_phys(s->mem),
+					      VHOST_MAP_RW, NULL), 0);
+	/* The data group's mappings are the domain's. */
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, VPT_IOVA, VPT_MEM),
+			VHOST_MAP_RW);
+	s->cvq_asid = 0;
+	vpt_sh_start(s);
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, "\1", 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_TRUE(test, s->e->m->net.promisc);
+	KUNIT_EXPECT_FALSE(test, s->dev->cvq.broken);
+	KUNIT_EXPECT_EQ(test, s->e->m->violations, 0);
+}
+
+/*
+ * Test that the device may only read the driver's CVQ ring and command,
+ * write only its used ring and ack, and that no client IOVA reaches the
+ * driver's window.
+ */
+static void vpt_cvq_ring_prot(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	struct vdpa_iova_range range = s->ops->get_iova_range(s->vdpa);
+	u64 ring = s->dev->cvq.hw.addr, pa = virt_to_phys(s->mem);
+
+	KUNIT_EXPECT_EQ(test, s->dev->reserved_iova,
+			VPT_IOMMU_LAST - SZ_16M + 1);
+	KUNIT_EXPECT_EQ(test, range.last, s->dev->reserved_iova - 1);
+	KUNIT_EXPECT_TRUE(test, s->dev->cvq.hw.in_domain);
+	KUNIT_EXPECT_EQ(test, ring, s->dev->reserved_iova);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring, PAGE_SIZE),
+			VHOST_MAP_RO);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring + PAGE_SIZE, PAGE_SIZE),
+			VHOST_MAP_RW);
+	/* The model checks each access against those permissions. */
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_MAC,
+					  VIRTIO_NET_CTRL_MAC_ADDR_SET, vpt_mac_a,
+					  ETH_ALEN), VIRTIO_NET_OK);
+	KUNIT_EXPECT_MEMEQ(test, s->e->m->net.mac, vpt_mac_a, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, s->e->m->dma_faults, 0);
+
+	/* Client IOVAs stay out of the window, in any address space. */
+	KUNIT_EXPECT_EQ(test, s->ops->dma_map(s->vdpa, 0, ring, PAGE_SIZE, pa,
+					      VHOST_MAP_RW, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, s->ops->dma_map(s->vdpa, 0, range.last, 2, pa,
+					      VHOST_MAP_RW, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, s->ops->dma_map(s->vdpa, 1, range.last + 1,
+					      PAGE_SIZE, pa, VHOST_MAP_RW,
+					      NULL), -EINVAL);
+	/* A range mapped already is not mapped again. */
+	KUNIT_EXPECT_EQ(test, s->ops->dma_map(s->vdpa, 1, VPT_IOVA + PAGE_SIZE,
+					      PAGE_SIZE, pa, VHOST_MAP_RW,
+					      NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring, PAGE_SIZE),
+			VHOST_MAP_RO);
+}
+
+/*
+ * Test that the driver holds a reference on every page of a mapping from
+ * dma_map to dma_unmap, reset_map or dev del, even after vhost-vdpa has
+ * dropped its own (it unpins before it unmaps).
+ */
+static void vpt_cvq_page_refs(struct kunit *test)
+{
+	const struct vdpa_config_ops *ops;
+	struct vdpa_device *vdpa;
+	struct vpt_env *e;
+	struct page *page;
+	u64 pa;
+
+	e = vpt_env_new(test, NULL);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pa = page_to_phys(page);
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), 1);
+
+	/* dma_unmap: vhost pins, maps, unpins, then unmaps. */
+	get_page(page);
+	KUNIT_ASSERT_EQ(test, ops->dma_map(vdpa, 1, VPT_IOVA, PAGE_SIZE, pa,
+					   VHOST_MAP_RW, NULL), 0);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 2);
+	KUNIT_EXPECT_EQ(test, ops->dma_unmap(vdpa, 1, VPT_IOVA, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+
+	/* reset_map, in the data group's address space (the domain's) too. */
+	KUNIT_ASSERT_EQ(test, ops->dma_map(vdpa, 1, VPT_IOVA, PAGE_SIZE, pa,
+					   VHOST_MAP_RO, NULL), 0);
+	KUNIT_ASSERT_EQ(test, ops->dma_map(vdpa, 0, VPT_IOVA, PAGE_SIZE, pa,
+					   VHOST_MAP_RW, NULL), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 3);
+	KUNIT_EXPECT_EQ(test, ops->reset_map(vdpa, 0), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 2);
+	KUNIT_EXPECT_EQ(test, ops->reset_map(vdpa, 1), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+
+	/* dev del with mappings left. */
+	KUNIT_ASSERT_EQ(test, ops->dma_map(vdpa, 1, VPT_IOVA, PAGE_SIZE, pa,
+					   VHOST_MAP_RW, NULL), 0);
+	KUNIT_ASSERT_EQ(test, ops->dma_map(vdpa, 0, VPT_IOVA, PAGE_SIZE, pa,
+					   VHOST_MAP_RW, NULL), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 3);
+	KUNIT_EXPECT_EQ(test, vpt_del(e), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	__free_page(page);
+}
+
+#define VPT_COST_ORDER	9
+#define VPT_COST_CHUNKS	(SZ_64M >> (PAGE_SHIFT + VPT_COST_ORDER))
+
+/*
+ * Test that a 64 MiB mapping of 4 KiB pages holds a reference on each
+ * page, and print what that costs.
+ */
+static void vpt_cvq_map_cost(struct kunit *test)
+{
+	const unsigned int per = 1 << VPT_COST_ORDER;
+	const struct vdpa_config_ops *ops;
+	struct page **chunk;
+	struct vdpa_device *vdpa;
+	struct vpt_env *e;
+	ktime_t t0, t1, t2;
+	unsigned int i;
+	int ret = 0;
+
+	e = vpt_env_new(test, NULL);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	chunk = kunit_kcalloc(test, VPT_COST_CHUNKS, sizeof(*chunk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	for (i = 0; i < VPT_COST_CHUNKS; i++) {
+		chunk[i] = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
+				       VPT_COST_ORDER);
+		if (!chunk[i])
+			break;
+	}
+	if (i < VPT_COST_CHUNKS)
+		goto out_free;
+
+	/* As vhost-vdpa would: one mapping per physically contiguous run. */
+	t0 = ktime_get();
+	for (i = 0; i < VPT_COST_CHUNKS && !ret; i++)
+		ret = ops->dma_map(vdpa, 1, VPT_IOVA + ((u64)i << (PAGE_SHIFT +
+							VPT_COST_ORDER)),
+				   PAGE_SIZE << VPT_COST_ORDER,
+				   page_to_phys(chunk[i]), VHOST_MAP_RW, NULL);
+	t1 = ktime_get();
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* A reference on each page is one more on its folio. */
+	for (i = 0; i < VPT_COST_CHUNKS; i++)
+		KUNIT_EXPECT_EQ(test, page_ref_count(chunk[i]), 1 + per);
+	KUNIT_EXPECT_EQ(test, ops->dma_unmap(vdpa, 1, VPT_IOVA, SZ_64M), 0);
+	t2 = ktime_get();
+	for (i = 0; i < VPT_COST_CHUNKS; i++)
+		KUNIT_EXPECT_EQ(test, page_ref_count(chunk[i]), 1);
+	kunit_info(test, "map of 64 MiB (%u pages, %u mappings): %lld us, unmap %lld us\n",
+		   (unsigned int)(SZ_64M >> PAGE_SHIFT),
+		   (unsigned int)VPT_COST_CHUNKS, ktime_us_delta(t1, t0),
+		   ktime_us_delta(t2, t1));
+out_free:
+	KUNIT_EXPECT_EQ(test, i, VPT_COST_CHUNKS);
+	while (i--)
+		__free_pages(chunk[i], VPT_COST_ORDER);
+}
+
+/*
+ * Test that a user-space client's device runs only through the driver's
+ * domain, attached at DRIVER_OK with nothing mapped for the data group and
+ * kept while it runs, and detached at reset once nothing is mapped.
+ */
+static void vpt_cvq_domain_driver_ok(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+
+	KUNIT_EXPECT_NULL(test, vhost_iotlb_itree_first(s->dev->as[0], 0,
+							U64_MAX));
+	KUNIT_ASSERT_NOT_NULL(test, s->e->iommu);
+	KUNIT_EXPECT_EQ(test, s->e->iommu_attaches, 1);
+	KUNIT_EXPECT_FALSE(test, s->dev->kernel_client);
+	/* The data group to the CVQ's mappings and back to an empty space. */
+	KUNIT_EXPECT_EQ(test, s->ops->set_group_asid(s->vdpa, VP_SVQ_GROUP_DATA,
+						     1), 0);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, VPT_IOVA, VPT_MEM),
+			VHOST_MAP_RW);
+	KUNIT_EXPECT_EQ(test, s->ops->set_group_asid(s->vdpa, VP_SVQ_GROUP_DATA,
+						     0), 0);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, VPT_IOVA, VPT_MEM), -ENOENT);
+	KUNIT_EXPECT_EQ(test, s->ops->reset_map(s->vdpa, 0), 0);
+	KUNIT_EXPECT_NOT_NULL(test, s->e->iommu);
+	KUNIT_EXPECT_EQ(test, s->e->iommu_detaches, 0);
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, "\0", 1),
+			VIRTIO_NET_OK);
+	/* Reset, nothing mapped for the data group: the domain goes. */
+	KUNIT_ASSERT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_NULL(test, s->e->iommu);
+	KUNIT_EXPECT_NULL(test, s->dev->domain);
+	KUNIT_EXPECT_EQ(test, s->e->iommu_detaches, 1);
+}
+
+/*
+ * Test that virtio-vdpa is the one kernel client: its device runs on the
+ * DMA API, without the driver's domain, and the next client that resets
+ * the device without it is a user-space client again.
+ */
+static void vpt_cvq_kernel_client(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa;
+	struct vpt_client *c;
+	struct vp_svq_dev *dev;
+	u8 cmd[3] = { VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0 };
+	u8 ack = VPT_NO_ACK;
+
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	dev = vdpa_to_vp_svq(vdpa);
+	KUNIT_EXPECT_FALSE(test, dev->kernel_client);
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, dev->kernel_client);
+	KUNIT_EXPECT_NULL(test, e->iommu);
+	KUNIT_EXPECT_FALSE(test, dev->cvq.hw.in_domain);
+	KUNIT_EXPECT_EQ(test, vpt_client_cvq(c, cmd, sizeof(cmd), &ack), 1);
+	KUNIT_EXPECT_EQ(test, ack, VIRTIO_NET_OK);
+	KUNIT_EXPECT_FALSE(test, e->m->net.promisc);
+	vpt_client_unbind(e);
+	KUNIT_ASSERT_EQ(test, vdpa->config->reset(vdpa), 0);
+	KUNIT_EXPECT_FALSE(test, dev->kernel_client);
+	KUNIT_EXPECT_EQ(test, e->iommu_attaches, 0);
+}
+
+/*
+ * Test that the rings of a device whose reset timed out stay mapped and
+ * allocated until a reset completes: in the driver's window for a
+ * user-space client, in DMA API memory for the kernel client.
+ */
+static void vpt_cvq_reset_timeout(struct kunit *test)
+{
+	struct vpt_sh *s = vpt_sh_new(test, NULL, NULL, 0);
+	u64 ring = s->dev->cvq.hw.addr;
+	struct vpt_client *c;
+	struct vpt_env *e;
+	struct vp_svq_dev *dev;
+
+	KUNIT_ASSERT_EQ(test, vpt_iommu_perm(s->e, ring, PAGE_SIZE),
+			VHOST_MAP_RO);
+	s->e->m->reset_delay = U32_MAX;
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, s->dev->nparked, 1);
+	KUNIT_EXPECT_EQ(test, s->dev->drings_mapped, 1);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring, PAGE_SIZE),
+			VHOST_MAP_RO);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring + PAGE_SIZE, PAGE_SIZE),
+			VHOST_MAP_RW);
+	s->e->m->reset_delay = 0;
+	KUNIT_EXPECT_EQ(test, s->ops->reset(s->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, s->dev->nparked, 0);
+	KUNIT_EXPECT_EQ(test, s->dev->drings_mapped, 0);
+	KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, ring, PAGE_SIZE), -ENOENT);
+
+	/* The kernel client's device CVQ ring is DMA API memory. */
+	e = vpt_env_new(test, NULL);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	dev = vdpa_to_vp_svq(vpt_vdpa(e));
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, dev->drings_dma_api, 1);
+	e->m->reset_delay = U32_MAX;
+	KUNIT_EXPECT_EQ(test, dev->vdpa.config->reset(&dev->vdpa), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, dev->nparked, 1);
+	KUNIT_EXPECT_EQ(test, dev->drings_dma_api, 1);
+	e->m->reset_delay = 0;
+	KUNIT_EXPECT_EQ(test, dev->vdpa.config->reset(&dev->vdpa), 0);
+	KUNIT_EXPECT_EQ(test, dev->nparked, 0);
+	KUNIT_EXPECT_EQ(test, dev->drings_dma_api, 0);
+	vpt_client_unbind(e);
+}
+
+/*
+ * Test that a device without ACCESS_PLATFORM, or a function without an
+ * IOMMU, is for the kernel client only, and that a user-space client's
+ * device always negotiates ACCESS_PLATFORM when the device has it.
+ */
+static void vpt_cvq_access_platform(struct kunit *test)
+{
+	const struct vdpa_config_ops *ops;
+	struct vdpa_device *vdpa;
+	struct vpt_client *c;
+	struct vpm_config cfg;
+	struct vpt_env *e;
+	u64 features;
+
+	vpm_default_config(&cfg);
+	cfg.features &= ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	e = vpt_env_new(test, &cfg);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa,
+						       ops->get_device_features(vdpa)),
+			0);
+	ops->set_status(vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_FALSE(test, ops->get_status(vdpa) &
+			   (VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK));
+	KUNIT_EXPECT_NULL(test, e->iommu);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	/* The kernel client may drive it. */
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	vpt_client_unbind(e);
+
+	/* A device with it: negotiated although the client leaves it out. */
+	e = vpt_env_new(test, NULL);
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	features = ops->get_device_features(vdpa);
+	KUNIT_ASSERT_TRUE(test, features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa, features &
+						       ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)),
+			0);
+	ops->set_status(vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), VPT_S_READY);
+	KUNIT_EXPECT_TRUE(test, e->m->driver_features &
+			  BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	KUNIT_EXPECT_EQ(test, e->m->violations, 0);
+
+	/* A function without an IOMMU: nothing would confine the device. */
+	e = vpt_env_new(test, NULL);
+	e->no_iommu = true;
+	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
+	vdpa = vpt_vdpa(e);
+	KUNIT_ASSERT_NOT_NULL(test, vdpa);
+	ops = vdpa->config;
+	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa,
+						       ops->get_device_features(vdpa)),
+			0);
+	ops->set_status(vdpa, VPT_S_READY);
+	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa),
+			VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	c = vpt_client_bind(e);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+	vpt_client_unbind(e);
+}
+
 static int vpt_cvq_suite_init(struct kunit_suite *suite)
 {
 	return vpt_client_register();
@@ -1591,6 +1983,14 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_mac_provisioned),
 	KUNIT_CASE(vpt_cvq_vstats),
 	KUNIT_CASE(vpt_cvq_vstats_data),
+	KUNIT_CASE(vpt_cvq_reset_asid),
+	KUNIT_CASE(vpt_cvq_ring_prot),
+	KUNIT_CASE(vpt_cvq_page_refs),
+	KUNIT_CASE(vpt_cvq_map_cost),
+	KUNIT_CASE(vpt_cvq_domain_driver_ok),
+	KUNIT_CASE(vpt_cvq_kernel_client),
+	KUNIT_CASE(vpt_cvq_reset_timeout),
+	KUNIT_CASE(vpt_cvq_access_platform),
 	{}
 };
 

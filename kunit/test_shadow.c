@@ -2158,6 +2158,43 @@ static void vsh_del_shadowed(struct kunit *test)
 				    i);
 }
 
+/*
+ * Test that a shadow ring sits in the driver's window, read-only for the
+ * device but for its used ring, and that the device reaches nothing but
+ * what the driver's domain maps.
+ */
+static void vsh_ring_prot(struct kunit *test)
+{
+	static const struct vsh_opts o = { "window", true, false, 70, 80 };
+	struct vsh *s = vsh_new(test, &o);
+	struct vp_svq_dring *d;
+	u16 i;
+
+	s->e->iommu_strict = true;
+	vsh_ring_init(s, VSH_RX, o.rx_base);
+	vsh_ring_init(s, VSH_TX, o.tx_base);
+	vsh_start(s, true);
+	vsh_expect_mode(s, "shadow restored");
+	KUNIT_ASSERT_NOT_NULL(test, s->e->iommu);
+	for (i = 0; i < VSH_NVQS; i++) {
+		d = &s->dev->vqs[i].shadow.dring;
+		KUNIT_EXPECT_TRUE(test, d->in_domain);
+		KUNIT_EXPECT_GE(test, d->addr, s->dev->reserved_iova);
+		KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, d->addr, d->ro_size),
+				VHOST_MAP_RO);
+		KUNIT_EXPECT_EQ(test, vpt_iommu_perm(s->e, d->addr + d->ro_size,
+						     d->size - d->ro_size),
+				VHOST_MAP_RW);
+		KUNIT_EXPECT_EQ(test, s->m->q[i].desc, d->addr);
+		KUNIT_EXPECT_EQ(test, s->m->q[i].device, d->addr + d->ro_size);
+	}
+	vsh_fill_rx(s);
+	vsh_kick(s, VSH_RX);
+	vsh_traffic(s, 5);
+	vsh_expect_clean(s);
+	KUNIT_EXPECT_EQ(test, s->m->dma_faults, 0);
+}
+
 /* --- what is refused ------------------------------------------------------------------ */
 
 /*
@@ -2218,6 +2255,7 @@ static struct kunit_case vsh_cases[] = {
 	KUNIT_CASE(vsh_unmapped),
 	KUNIT_CASE(vsh_log_flood),
 	KUNIT_CASE(vsh_del_shadowed),
+	KUNIT_CASE(vsh_ring_prot),
 	KUNIT_CASE(vsh_packed_refused),
 	{}
 };

@@ -484,6 +484,10 @@ static void vps_start(struct vps *s, const struct vdpa_vq_state *states,
 	KUNIT_ASSERT_EQ(test, ops->set_driver_features(vdpa, s->features), 0);
 	ops->set_status(vdpa, VPS_S_READY);
 	KUNIT_ASSERT_EQ(test, vps_client_status(s), VPS_S_READY);
+	/* As QEMU at each start: a reset put the CVQ group in ASID 0. */
+	if (s->cvq >= 0)
+		KUNIT_ASSERT_EQ(test, ops->set_group_asid(vdpa, VP_SVQ_GROUP_CVQ,
+							  1), 0);
 	ops->set_config_cb(vdpa, &cfg_cb);
 
 	for (i = 0; i < VPS_MAX_VQS; i++) {
@@ -1732,6 +1736,8 @@ static void vps_reset_running_unmapped(struct kunit *test)
 			   VIRTIO_CONFIG_S_DRIVER);
 	KUNIT_ASSERT_EQ(test, s->ops->set_driver_features(s->vdpa, s->features), 0);
 	s->ops->set_status(s->vdpa, VPS_S_READY);
+	KUNIT_ASSERT_EQ(test, s->ops->set_group_asid(s->vdpa, VP_SVQ_GROUP_CVQ,
+						     1), 0);
 	vps_ring_init(test, &s->r[2], false, 2, s->cvq_mem, VPS_IOVA);
 	s->ops->set_vq_num(s->vdpa, 2, VPS_QSZ);
 	KUNIT_ASSERT_EQ(test, s->ops->set_vq_address(s->vdpa, 2,

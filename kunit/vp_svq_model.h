@@ -263,6 +263,9 @@ struct vpm_vector {
  * @wq: the worker's queue
  * @work: the worker
  * @dma_iotlb: DMA translation; NULL for identity (physical addresses)
+ * @dma_miss_identity: an address @dma_iotlb does not map at all is taken
+ *	as physical (an IOMMU stand-in for clients that give physical
+ *	addresses, see struct vpt_env)
  * @stall: knob: the worker takes no buffer (completions are held back)
  * @reset_delay: knob: reads of device_status before a reset completes
  *	(U32_MAX: never)
@@ -342,6 +345,7 @@ struct vpm {
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	struct vhost_iotlb *dma_iotlb;
+	bool dma_miss_identity;
 
 	bool stall;
 	u32 reset_delay;

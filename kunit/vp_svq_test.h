@@ -50,6 +50,8 @@ int vpt_nl_dev_add(struct vpt_nl *nl, const char *mgmtdev, const char *name,
 		   const struct vpt_add_attrs *attrs);
 int vpt_nl_dev_del(struct vpt_nl *nl, const char *name);
 
+struct vpt_iommu;
+
 /**
  * struct vpt_env - a model, a vp_svq parent on it, a netlink socket
  * @test: the test
@@ -59,6 +61,14 @@ int vpt_nl_dev_del(struct vpt_nl *nl, const char *name);
  * @registered: the management device is registered
  * @nl: netlink socket for dev add / dev del
  * @name: name of the vDPA device vpt_add() creates
+ * @no_iommu: set before vpt_add(): the function has no IOMMU (UML's truth)
+ * @iommu_strict: while the driver's domain is attached, the model reaches
+ *	only what the driver mapped there; else (the default, for tests whose
+ *	clients give physical addresses) an address the domain does not map
+ *	is taken as physical
+ * @iommu: the IOMMU stand-in's domain while the driver has one attached
+ * @iommu_attaches: domains the driver attached
+ * @iommu_detaches: domains the driver detached
  */
 struct vpt_env {
 	struct kunit *test;
@@ -68,7 +78,17 @@ struct vpt_env {
 	bool registered;
 	struct vpt_nl nl;
 	char name[16];
+	bool no_iommu;
+	bool iommu_strict;
+	struct vpt_iommu *iommu;
+	unsigned int iommu_attaches;
+	unsigned int iommu_detaches;
 };
+
+/* Last IOVA of the IOMMU stand-in: 48 bits, as VT-d's 4-level tables. */
+#define VPT_IOMMU_LAST	(BIT_ULL(48) - 1)
+
+int vpt_iommu_perm(struct vpt_env *e, u64 iova, u64 len);
 
 int vpt_env_probe(struct kunit *test, struct vpt_env *e,
 		  const struct vpm_config *cfg);

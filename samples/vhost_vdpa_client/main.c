@@ -735,7 +735,15 @@ int negotiate(struct client *c)
 	ret = cvq_index_for(c, c->features, &c->cvq_index);
 	if (ret)
 		return ret;
-	return check_cvq_group(c, c->cvq_index);
+	ret = check_cvq_group(c, c->cvq_index);
+	if (ret || !c->cvq_mem.mapped)
+		return ret;
+	/* and binds it again: a reset put every group back in ASID 0 */
+	ret = vdpa_set_group_asid(&c->dev, c->cvq_group, CVQ_ASID);
+	if (!ret)
+		say("VHOST_VDPA_SET_GROUP_ASID: group %u (CVQ, vq %u) -> asid %u",
+		    c->cvq_group, c->cvq_index, CVQ_ASID);
+	return ret;
 }
 
 static size_t ring_footprint(unsigned int num)

@@ -8,14 +8,22 @@
  * domain that the driver attaches to the function on the first mapping, so
  * that the device translates data-path DMA itself. The control queue is
  * served in software (cvq.c), which reads through its address space's
- * vhost_iotlb. Rings the driver owns (the device's own CVQ) live in a window
- * at the top of the IOVA space that get_iova_range() keeps from clients.
+ * vhost_iotlb. Rings the driver owns (the device's own CVQ, shadow rings)
+ * live in a window at the top of the IOVA space that get_iova_range() keeps
+ * from clients.
  *
  * A kernel client (virtio-vdpa) maps nothing: its data queues use the DMA
  * API on the function, and its CVQ uses the DMA API on the vDPA device
  * itself, which has no IOMMU: CVQ addresses are physical addresses then.
+ * A user-space client's device runs only through the driver's domain.
+ *
+ * The driver holds a reference on every page of a client mapping it may
+ * touch, from dma_map() to dma_unmap(): vhost-vdpa unpins a mapping's
+ * pages before it calls dma_unmap(), and the shadow CVQ copies through its
+ * own record of the translation.
  */
 
+#include <kunit/static_stub.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
@@ -38,30 +46,117 @@ static int vp_svq_as_prot(u32 perm)
 	return prot;
 }
 
-/*
- * Learn the IOVA space of the function's IOMMU from the DMA domain the
- * function is attached to now: a paging domain the driver attaches later
- * has the same width, whereas a new, unattached one reports the widest
- * the IOMMU driver supports. Keep its top for the driver's own rings.
+/**
+ * vp_svq_as_iommu_probe() - can the function's DMA be translated by a
+ *	domain of the driver's?
+ * @dma_dev: the function
+ * @first: filled with the first IOVA the function's IOMMU translates
+ * @last: filled with the last one
+ *
+ * The IOVA space is learnt from the DMA domain the function is attached to
+ * now: a paging domain the driver attaches later has the same width,
+ * whereas a new, unattached one reports the widest the IOMMU driver
+ * supports. KUnit tests stand in for the IOMMU here (UML has none).
+ *
+ * Return: NULL, or why client memory cannot be mapped.
  */
+const char *vp_svq_as_iommu_probe(struct device *dma_dev, u64 *first,
+				  u64 *last)
+{
+	struct iommu_domain *domain;
+
+	KUNIT_STATIC_STUB_REDIRECT(vp_svq_as_iommu_probe, dma_dev, first, last);
+	*first = 0;
+	*last = U64_MAX;
+	if (!device_iommu_mapped(dma_dev))
+		return "no IOMMU translates the function's DMA";
+	if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY))
+		return "the IOMMU is not cache coherent";
+	domain = iommu_get_domain_for_dev(dma_dev);
+	if (domain && domain->geometry.force_aperture) {
+		*first = domain->geometry.aperture_start;
+		*last = domain->geometry.aperture_end;
+	}
+	return NULL;
+}
+
+/**
+ * vp_svq_as_iommu_attach() - attach a new paging domain to the function
+ * @dma_dev: the function
+ *
+ * Return: the domain, or an ERR_PTR().
+ */
+struct iommu_domain *vp_svq_as_iommu_attach(struct device *dma_dev)
+{
+	struct iommu_domain *domain;
+	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(vp_svq_as_iommu_attach, dma_dev);
+	domain = iommu_paging_domain_alloc(dma_dev);
+	if (IS_ERR(domain))
+		return domain;
+	ret = iommu_attach_device(domain, dma_dev);
+	if (ret) {
+		iommu_domain_free(domain);
+		return ERR_PTR(ret);
+	}
+	return domain;
+}
+
+/**
+ * vp_svq_as_iommu_detach() - give the function back its DMA API domain
+ * @domain: from vp_svq_as_iommu_attach(); freed
+ * @dma_dev: the function
+ *
+ * Return: 0.
+ */
+int vp_svq_as_iommu_detach(struct iommu_domain *domain, struct device *dma_dev)
+{
+	KUNIT_STATIC_STUB_REDIRECT(vp_svq_as_iommu_detach, domain, dma_dev);
+	iommu_detach_device(domain, dma_dev);
+	iommu_domain_free(domain);
+	return 0;
+}
+
+/**
+ * vp_svq_as_iommu_map() - map a range into the function's domain
+ * @domain: the driver's domain
+ * @iova: first device address
+ * @pa: physical address behind it
+ * @size: bytes
+ * @prot: IOMMU_READ, IOMMU_WRITE, IOMMU_CACHE
+ *
+ * Return: 0 or -errno from the IOMMU.
+ */
+int vp_svq_as_iommu_map(struct iommu_domain *domain, u64 iova, phys_addr_t pa,
+			size_t size, int prot)
+{
+	KUNIT_STATIC_STUB_REDIRECT(vp_svq_as_iommu_map, domain, iova, pa, size,
+				   prot);
+	return iommu_map(domain, iova, pa, size, prot, GFP_KERNEL);
+}
+
+/**
+ * vp_svq_as_iommu_unmap() - unmap a range of the function's domain
+ * @domain: the driver's domain
+ * @iova: first device address
+ * @size: bytes
+ *
+ * Return: bytes unmapped.
+ */
+size_t vp_svq_as_iommu_unmap(struct iommu_domain *domain, u64 iova,
+			     size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(vp_svq_as_iommu_unmap, domain, iova, size);
+	return iommu_unmap(domain, iova, size);
+}
+
+/* Keep the top of the IOVA space for the driver's own rings. */
 static void vp_svq_as_probe_iommu(struct vp_svq_dev *dev)
 {
-	struct device *dma_dev = dev->parent->dev;
-	struct iommu_domain *domain = NULL;
-	u64 first = 0, last = U64_MAX;
+	u64 first, last;
 
-	dev->iommu_why = NULL;
-	if (!device_iommu_mapped(dma_dev))
-		dev->iommu_why = "no IOMMU translates the function's DMA";
-	else if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY))
-		dev->iommu_why = "the IOMMU is not cache coherent";
-	else
-		domain = iommu_get_domain_for_dev(dma_dev);
-
-	if (domain && domain->geometry.force_aperture) {
-		first = domain->geometry.aperture_start;
-		last = domain->geometry.aperture_end;
-	}
+	dev->iommu_why = vp_svq_as_iommu_probe(dev->parent->dev, &first, &last);
 	dev->reserved_iova = last - VP_SVQ_IOVA_RESERVED + 1;
 	dev->iova_range.first = first;
 	dev->iova_range.last = dev->reserved_iova - 1;
@@ -78,6 +173,7 @@ int vp_svq_as_init(struct vp_svq_dev *dev)
 	unsigned int i;
 
 	mutex_init(&dev->as_lock);
+	INIT_LIST_HEAD(&dev->parked);
 	/* The client (vhost-vdpa) bounds its entries; mirror all it accepts. */
 	for (i = 0; i < VP_SVQ_NAS; i++) {
 		dev->as[i] = vhost_iotlb_alloc(UINT_MAX, 0);
@@ -91,35 +187,26 @@ int vp_svq_as_init(struct vp_svq_dev *dev)
 	return dma_set_mask_and_coherent(&dev->vdpa.dev, DMA_BIT_MASK(64));
 }
 
-/**
- * vp_svq_as_free() - free the address spaces of a vDPA device
- * @dev: the vDPA device; its domain must be released already
- */
-void vp_svq_as_free(struct vp_svq_dev *dev)
-{
-	unsigned int i;
-
-	for (i = 0; i < VP_SVQ_NAS; i++)
-		if (dev->as[i])
-			vhost_iotlb_free(dev->as[i]);
-	mutex_destroy(&dev->as_lock);
-}
-
 static u32 vp_svq_data_asid(struct vp_svq_dev *dev)
 {
 	return dev->group_asid[VP_SVQ_GROUP_DATA];
 }
 
+static bool vp_svq_as_empty(struct vp_svq_dev *dev, u32 asid)
+{
+	return !vhost_iotlb_itree_first(dev->as[asid], 0, U64_MAX);
+}
+
 static int vp_svq_as_domain_map(struct vp_svq_dev *dev, u64 iova, u64 size,
 				u64 pa, u32 perm)
 {
-	return iommu_map(dev->domain, iova, pa, size, vp_svq_as_prot(perm),
-			 GFP_KERNEL);
+	return vp_svq_as_iommu_map(dev->domain, iova, pa, size,
+				   vp_svq_as_prot(perm));
 }
 
 static void vp_svq_as_domain_unmap(struct vp_svq_dev *dev, u64 iova, u64 size)
 {
-	iommu_unmap(dev->domain, iova, size);
+	vp_svq_as_iommu_unmap(dev->domain, iova, size);
 }
 
 /* Program (or withdraw) every mapping of @asid into the domain. */
@@ -142,7 +229,10 @@ static int vp_svq_as_domain_load(struct vp_svq_dev *dev, u32 asid, bool load)
 	return 0;
 }
 
-/* Attach a paging domain to the function, once, on the first mapping. */
+/*
+ * Attach a paging domain to the function, programmed with the data
+ * group's mappings, unless one is attached already.
+ */
 static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 {
 	struct device *dma_dev = dev->parent->dev;
@@ -160,38 +250,125 @@ static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 	}
 	if (dev->drings_dma_api) {
 		dev_err_ratelimited(dma_dev,
-				    "%s: first mapping after DRIVER_OK: map memory before starting the device\n",
+				    "%s: the device may use rings in DMA API memory (a kernel client ran it, or its reset did not complete): no IOMMU domain until a reset completes\n",
 				    dev_name(&dev->vdpa.dev));
 		return -EBUSY;
 	}
 
-	domain = iommu_paging_domain_alloc(dma_dev);
+	domain = vp_svq_as_iommu_attach(dma_dev);
 	if (IS_ERR(domain)) {
-		dev_err(dma_dev, "%s: cannot allocate an IOMMU domain: %ld\n",
+		dev_err(dma_dev, "%s: cannot attach an IOMMU domain: %ld\n",
 			dev_name(&dev->vdpa.dev), PTR_ERR(domain));
 		return PTR_ERR(domain);
 	}
-	ret = iommu_attach_device(domain, dma_dev);
-	if (ret) {
-		dev_err(dma_dev, "%s: cannot attach an IOMMU domain: %d\n",
-			dev_name(&dev->vdpa.dev), ret);
-		iommu_domain_free(domain);
-		return ret;
-	}
 	dev->domain = domain;
-	return 0;
+	ret = vp_svq_as_domain_load(dev, vp_svq_data_asid(dev), true);
+	if (ret) {
+		vp_svq_as_domain_load(dev, vp_svq_data_asid(dev), false);
+		vp_svq_as_iommu_detach(domain, dma_dev);
+		dev->domain = NULL;
+	}
+	return ret;
 }
 
-/* Detach and free the domain, unless the device still runs through it. */
+/*
+ * Detach and free the domain. Unless @force (the vDPA device goes), it
+ * stays while a user-space client's device may run, while a driver-owned
+ * ring is mapped in it, and while the data group has mappings.
+ */
 static void vp_svq_as_domain_put(struct vp_svq_dev *dev, bool force)
 {
 	lockdep_assert_held(&dev->as_lock);
-	if (!dev->domain || (!force && dev->drings_mapped))
+	if (!dev->domain)
 		return;
-	iommu_detach_device(dev->domain, dev->parent->dev);
-	iommu_domain_free(dev->domain);
+	if (!force && (dev->domain_held || dev->drings_mapped ||
+		       !vp_svq_as_empty(dev, vp_svq_data_asid(dev))))
+		return;
+	vp_svq_as_iommu_detach(dev->domain, dev->parent->dev);
 	dev->domain = NULL;
 	dev->drings_mapped = 0;
+}
+
+/* Marks a mapping whose pages the driver holds a reference on. */
+static char vp_svq_as_refs_tag;
+#define VP_SVQ_AS_REFS		((void *)&vp_svq_as_refs_tag)
+/* Pages referenced or released between two chances to reschedule. */
+#define VP_SVQ_AS_REF_BATCH	1024
+
+/* Drop the driver's references on the pages behind [@pa, @pa + @size). */
+static void vp_svq_as_put_pages(u64 pa, u64 size)
+{
+	unsigned long pfn, last = PHYS_PFN(pa + size - 1);
+
+	for (pfn = PHYS_PFN(pa); pfn <= last; pfn++) {
+		if (pfn_valid(pfn))
+			folio_put(page_folio(pfn_to_page(pfn)));
+		if (!(pfn % VP_SVQ_AS_REF_BATCH))
+			cond_resched();
+	}
+}
+
+/*
+ * Take a reference on every page of memory (pfn_valid) behind [@pa, @pa +
+ * @size): the driver touches no other page, since every access checks
+ * pfn_valid. A page that takes no reference (free, or the tail of a
+ * non-compound allocation) is not client memory.
+ */
+static int vp_svq_as_get_pages(u64 pa, u64 size)
+{
+	unsigned long pfn, first = PHYS_PFN(pa), last = PHYS_PFN(pa + size - 1);
+
+	for (pfn = first; pfn <= last; pfn++) {
+		if (pfn_valid(pfn) &&
+		    !folio_try_get(page_folio(pfn_to_page(pfn))))
+			goto err_put_pages;
+		if (!(pfn % VP_SVQ_AS_REF_BATCH))
+			cond_resched();
+	}
+	return 0;
+
+err_put_pages:
+	if (pfn > first)
+		vp_svq_as_put_pages(pa, PFN_PHYS(pfn) - pa);
+	return -EFAULT;
+}
+
+/*
+ * Drop every mapping of @asid that overlaps [@start, @last]: out of the
+ * domain if the data group uses it, then the page references, then the
+ * record. No access runs meanwhile: each takes &vp_svq_dev.as_lock, or
+ * holds page references of its own.
+ */
+static void vp_svq_as_del(struct vp_svq_dev *dev, u32 asid, u64 start,
+			  u64 last)
+{
+	bool in_domain = dev->domain && asid == vp_svq_data_asid(dev);
+	struct vhost_iotlb_map *map;
+
+	while ((map = vhost_iotlb_itree_first(dev->as[asid], start, last))) {
+		if (in_domain)
+			vp_svq_as_domain_unmap(dev, map->start, map->size);
+		if (map->opaque == VP_SVQ_AS_REFS)
+			vp_svq_as_put_pages(map->addr, map->size);
+		vhost_iotlb_map_free(dev->as[asid], map);
+	}
+}
+
+/**
+ * vp_svq_as_free() - free the address spaces of a vDPA device
+ * @dev: the vDPA device; its domain must be released already
+ */
+void vp_svq_as_free(struct vp_svq_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VP_SVQ_NAS; i++) {
+		if (!dev->as[i])
+			continue;
+		vp_svq_as_del(dev, i, 0, U64_MAX);
+		vhost_iotlb_free(dev->as[i]);
+	}
+	mutex_destroy(&dev->as_lock);
 }
 
 static bool vp_svq_as_range_ok(struct vp_svq_dev *dev, u64 iova, u64 size)
@@ -212,39 +389,64 @@ static bool vp_svq_as_range_ok(struct vp_svq_dev *dev, u64 iova, u64 size)
  * @perm: VHOST_MAP_RO, VHOST_MAP_WO or VHOST_MAP_RW
  * @opaque: unused
  *
- * Return: 0; -EINVAL for a range outside get_iova_range(), -EOPNOTSUPP
- * without a usable IOMMU, -EBUSY for a first mapping while the device runs
- * on DMA API addresses, or -errno from the IOMMU.
+ * The driver takes a reference on every page of memory behind the range,
+ * dropped when the mapping goes.
+ *
+ * Return: 0; -EINVAL for a range outside get_iova_range(), -EEXIST for one
+ * that overlaps a mapping, -EFAULT for memory that takes no page
+ * reference, -EOPNOTSUPP without a usable IOMMU, -EBUSY while the device
+ * may use rings in DMA API memory, or -errno from the IOMMU.
  */
 int vp_svq_dma_map(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 		   u64 size, u64 pa, u32 perm, void *opaque)
 {
 	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	u64 last = iova + size - 1;
+	bool data;
 	int ret;
 
-	if (asid >= VP_SVQ_NAS || !vp_svq_as_range_ok(dev, iova, size))
+	if (asid >= VP_SVQ_NAS || !vp_svq_as_range_ok(dev, iova, size) ||
+	    pa + size - 1 < pa)
 		return -EINVAL;
 
 	mutex_lock(&dev->as_lock);
-	ret = vhost_iotlb_add_range(dev->as[asid], iova, iova + size - 1, pa,
-				    perm);
-	if (ret)
+	data = asid == vp_svq_data_asid(dev);
+	if (vhost_iotlb_itree_first(dev->as[asid], iova, last)) {
+		ret = -EEXIST;
 		goto out_unlock;
-	if (asid == vp_svq_data_asid(dev)) {
-		ret = vp_svq_as_domain_get(dev);
-		if (!ret)
-			ret = vp_svq_as_domain_map(dev, iova, size, pa, perm);
-		if (ret)
-			vhost_iotlb_del_range(dev->as[asid], iova,
-					      iova + size - 1);
 	}
+	if (data) {
+		ret = vp_svq_as_domain_get(dev);
+		if (ret)
+			goto out_unlock;
+	}
+	ret = vp_svq_as_get_pages(pa, size);
+	if (ret)
+		goto err_put_domain;
+	ret = vhost_iotlb_add_range_ctx(dev->as[asid], iova, last, pa, perm,
+					VP_SVQ_AS_REFS);
+	if (ret)
+		goto err_put_pages;
+	if (data) {
+		ret = vp_svq_as_domain_map(dev, iova, size, pa, perm);
+		if (ret)
+			goto err_del_range;
+	}
+	mutex_unlock(&dev->as_lock);
+	return 0;
+
+err_del_range:
+	vhost_iotlb_del_range(dev->as[asid], iova, last);
+err_put_pages:
+	vp_svq_as_put_pages(pa, size);
+err_put_domain:
+	if (data)
+		vp_svq_as_domain_put(dev, false);
 out_unlock:
 	mutex_unlock(&dev->as_lock);
-	if (ret)
-		dev_err_ratelimited(dev->parent->dev,
-				    "%s: mapping asid %u iova 0x%llx size 0x%llx perm %u failed: %d\n",
-				    dev_name(&vdpa->dev), asid, iova, size, perm,
-				    ret);
+	dev_err_ratelimited(dev->parent->dev,
+			    "%s: mapping asid %u iova 0x%llx size 0x%llx perm %u failed: %d\n",
+			    dev_name(&vdpa->dev), asid, iova, size, perm, ret);
 	return ret;
 }
 
@@ -254,6 +456,9 @@ out_unlock:
  * @asid: address space
  * @iova: first client address
  * @size: bytes
+ *
+ * Every mapping that overlaps the range goes, with the driver's references
+ * on its pages.
  *
  * Return: 0, or -EINVAL for a bad address space or range.
  */
@@ -266,9 +471,7 @@ int vp_svq_dma_unmap(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 		return -EINVAL;
 
 	mutex_lock(&dev->as_lock);
-	vhost_iotlb_del_range(dev->as[asid], iova, iova + size - 1);
-	if (asid == vp_svq_data_asid(dev) && dev->domain)
-		vp_svq_as_domain_unmap(dev, iova, size);
+	vp_svq_as_del(dev, asid, iova, iova + size - 1);
 	mutex_unlock(&dev->as_lock);
 	return 0;
 }
@@ -279,7 +482,8 @@ int vp_svq_dma_unmap(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
  * @asid: address space
  *
  * The function's IOMMU domain goes with the data group's mappings, unless
- * a driver-owned ring still needs it (until reset).
+ * the device may run (a user-space client's device keeps it until reset)
+ * or a driver-owned ring still needs it.
  *
  * Return: 0, or -EINVAL for a bad address space.
  */
@@ -291,11 +495,9 @@ int vp_svq_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 		return -EINVAL;
 
 	mutex_lock(&dev->as_lock);
-	if (asid == vp_svq_data_asid(dev) && dev->domain) {
-		vp_svq_as_domain_load(dev, asid, false);
+	vp_svq_as_del(dev, asid, 0, U64_MAX);
+	if (asid == vp_svq_data_asid(dev))
 		vp_svq_as_domain_put(dev, false);
-	}
-	vhost_iotlb_reset(dev->as[asid]);
 	mutex_unlock(&dev->as_lock);
 	return 0;
 }
@@ -309,13 +511,12 @@ static int vp_svq_as_rebind_data(struct vp_svq_dev *dev, u32 asid)
 	if (dev->domain)
 		vp_svq_as_domain_load(dev, old, false);
 	dev->group_asid[VP_SVQ_GROUP_DATA] = asid;
-	if (!vhost_iotlb_itree_first(dev->as[asid], 0, U64_MAX)) {
-		vp_svq_as_domain_put(dev, false);
-		return 0;
-	}
-	ret = vp_svq_as_domain_get(dev);
-	if (!ret)
+	if (dev->domain)
 		ret = vp_svq_as_domain_load(dev, asid, true);
+	else if (!vp_svq_as_empty(dev, asid))
+		ret = vp_svq_as_domain_get(dev);
+	else
+		ret = 0;
 	if (ret) {
 		/*
 		 * Leave the group where it was, translated as it was. No
@@ -326,8 +527,10 @@ static int vp_svq_as_rebind_data(struct vp_svq_dev *dev, u32 asid)
 		dev->group_asid[VP_SVQ_GROUP_DATA] = old;
 		if (dev->domain)
 			vp_svq_as_domain_load(dev, old, true);
+		return ret;
 	}
-	return ret;
+	vp_svq_as_domain_put(dev, false);
+	return 0;
 }
 
 /**
@@ -388,13 +591,224 @@ struct device *vp_svq_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx)
 	return vp_svq_is_cvq(dev, idx) ? &vdpa->dev : dev->parent->dev;
 }
 
+/*
+ * Is the vDPA device bound to virtio-vdpa, the one kernel client? Its
+ * addresses are DMA API addresses: of the function for the data queues,
+ * of the vDPA device itself (physical) for the CVQ. Any other client is
+ * user space behind vhost-vdpa: its addresses are translated through its
+ * mappings, its device runs only through the driver's IOMMU domain, or it
+ * could make the device or the driver touch any memory. No bus driver
+ * (a client that has not come yet) counts as user space: the strict case.
+ */
+static bool vp_svq_as_bound_to_virtio_vdpa(struct vp_svq_dev *dev)
+{
+	struct device_driver *drv = READ_ONCE(dev->vdpa.dev.driver);
+
+	return drv && !strcmp(drv->name, "virtio_vdpa");
+}
+
+/**
+ * vp_svq_as_start() - the device is about to run (DRIVER_OK)
+ * @dev: the vDPA device
+ *
+ * A user-space client's device runs only through the driver's IOMMU
+ * domain, even while the data group's address space is empty: on the
+ * function's DMA API domain the client's ring addresses would mean kernel
+ * DMA addresses. The domain stays attached until a reset.
+ *
+ * Return: 0, or -errno when no domain can be attached.
+ */
+int vp_svq_as_start(struct vp_svq_dev *dev)
+{
+	int ret;
+
+	if (dev->kernel_client)
+		return 0;
+	mutex_lock(&dev->as_lock);
+	ret = vp_svq_as_domain_get(dev);
+	if (!ret)
+		dev->domain_held = true;
+	mutex_unlock(&dev->as_lock);
+	return ret;
+}
+
+/**
+ * vp_svq_as_check_client() - may this client drive the device? Checked at
+ *	FEATURES_OK
+ * @dev: the vDPA device
+ *
+ * A device without VIRTIO_F_ACCESS_PLATFORM bypasses the IOMMU, and a
+ * function without a usable IOMMU has nothing to confine the device with:
+ * both are for the kernel client only, since a user-space client could
+ * point the device's DMA anywhere.
+ *
+ * Return: 0; -EPERM for a user-space client on a device without
+ * ACCESS_PLATFORM, -EOPNOTSUPP for one on a function without an IOMMU.
+ */
+int vp_svq_as_check_client(struct vp_svq_dev *dev)
+{
+	if (dev->kernel_client)
+		return 0;
+	if (!(dev->parent->device_features &
+	      BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))) {
+		dev_err_ratelimited(dev->parent->dev,
+				    "%s: FEATURES_OK refused: the device lacks VIRTIO_F_ACCESS_PLATFORM, so its DMA bypasses the IOMMU; only virtio-vdpa may drive it\n",
+				    dev_name(&dev->vdpa.dev));
+		return -EPERM;
+	}
+	if (dev->iommu_why) {
+		dev_err_ratelimited(dev->parent->dev,
+				    "%s: FEATURES_OK refused: %s; only virtio-vdpa may drive the device\n",
+				    dev_name(&dev->vdpa.dev), dev->iommu_why);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/**
+ * vp_svq_as_own_features() - device features the driver negotiates for
+ *	the sake of translation
+ * @dev: the vDPA device
+ *
+ * Return: VIRTIO_F_ACCESS_PLATFORM when the device offers it and a
+ * user-space client drives it, whatever the client negotiated: without it
+ * the device may bypass the IOMMU.
+ */
+u64 vp_svq_as_own_features(struct vp_svq_dev *dev)
+{
+	if (dev->kernel_client)
+		return 0;
+	return dev->parent->device_features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+}
+
+/**
+ * struct vp_svq_parked - a driver-owned ring kept after a reset that did
+ *	not complete: the device may still use it
+ * @node: in &vp_svq_dev.parked
+ * @ring: the ring
+ */
+struct vp_svq_parked {
+	struct list_head node;
+	struct vp_svq_dring ring;
+};
+
+/* Unmap and free a driver-owned ring. */
+static void vp_svq_as_ring_release(struct vp_svq_dev *dev,
+				   struct vp_svq_dring *ring)
+{
+	lockdep_assert_held(&dev->as_lock);
+	if (ring->in_domain) {
+		if (dev->domain) {
+			vp_svq_as_iommu_unmap(dev->domain, ring->addr,
+					      ring->size);
+			dev->drings_mapped--;
+		}
+		free_pages_exact(ring->va, ring->size);
+	} else {
+		dma_free_coherent(dev->parent->dev, ring->size, ring->va,
+				  ring->addr);
+		dev->drings_dma_api--;
+	}
+}
+
+/* Free the parked rings: the device no longer uses them. */
+static void vp_svq_as_unpark(struct vp_svq_dev *dev)
+{
+	struct vp_svq_parked *p, *tmp;
+
+	lockdep_assert_held(&dev->as_lock);
+	list_for_each_entry_safe(p, tmp, &dev->parked, node) {
+		vp_svq_as_ring_release(dev, &p->ring);
+		list_del(&p->node);
+		kfree(p);
+		dev->nparked--;
+	}
+}
+
+/**
+ * vp_svq_as_reset_done() - note how a reset of the device ended
+ * @dev: the vDPA device
+ * @ret: what vp_svq_hw_reset() returned
+ *
+ * A device whose reset did not complete may still read and write the
+ * rings it was given: the driver-owned rings freed from then on are kept
+ * (mapped, allocated) until a reset completes. Then those are freed.
+ */
+void vp_svq_as_reset_done(struct vp_svq_dev *dev, int ret)
+{
+	mutex_lock(&dev->as_lock);
+	dev->dma_unsafe = ret != 0;
+	if (!ret) {
+		vp_svq_as_unpark(dev);
+		vp_svq_as_domain_put(dev, false);
+	}
+	mutex_unlock(&dev->as_lock);
+}
+
+/**
+ * vp_svq_as_reset() - address spaces after a reset of the client's device
+ * @dev: the vDPA device, reset, its rings released
+ *
+ * Every group goes back to address space 0, as at creation (mlx5_vdpa and
+ * vdpa_sim do the same): a client that does not bind groups itself finds
+ * everything where it maps it. The mappings stay (vhost-vdpa keeps them
+ * across a reset); the data group's are programmed into the domain. The
+ * domain goes once nothing needs it. Which client drives the device is
+ * learnt here: every client resets the device when it comes (virtio-vdpa
+ * when it registers its virtio device, vhost-vdpa at open), and the answer
+ * must not change while the device runs.
+ */
+void vp_svq_as_reset(struct vp_svq_dev *dev)
+{
+	int ret;
+
+	mutex_lock(&dev->as_lock);
+	dev->group_asid[VP_SVQ_GROUP_CVQ] = 0;
+	if (vp_svq_data_asid(dev)) {
+		ret = vp_svq_as_rebind_data(dev, 0);
+		if (ret)
+			dev_err_ratelimited(dev->parent->dev,
+					    "%s: data group kept in address space %u after reset: %d\n",
+					    dev_name(&dev->vdpa.dev),
+					    vp_svq_data_asid(dev), ret);
+	}
+	dev->domain_held = false;
+	WRITE_ONCE(dev->kernel_client, vp_svq_as_bound_to_virtio_vdpa(dev));
+	vp_svq_as_domain_put(dev, false);
+	mutex_unlock(&dev->as_lock);
+}
+
 /**
  * vp_svq_as_release() - give the function back its DMA API translation
  * @dev: the vDPA device, being deleted; the device must be reset
+ *
+ * Every mapping goes, with the driver's page references. Rings parked
+ * after a reset that did not complete go too; those in DMA API memory are
+ * left allocated, since the device may still write there.
  */
 void vp_svq_as_release(struct vp_svq_dev *dev)
 {
+	struct vp_svq_parked *p, *tmp;
+	unsigned int i;
+
 	mutex_lock(&dev->as_lock);
+	for (i = 0; i < VP_SVQ_NAS; i++)
+		vp_svq_as_del(dev, i, 0, U64_MAX);
+	if (dev->dma_unsafe) {
+		list_for_each_entry_safe(p, tmp, &dev->parked, node) {
+			if (p->ring.in_domain)
+				continue;
+			dev_warn(dev->parent->dev,
+				 "%s: the device did not complete its reset: %zu bytes of ring memory at %pad are left allocated\n",
+				 dev_name(&dev->vdpa.dev), p->ring.size,
+				 &p->ring.addr);
+			list_del(&p->node);
+			kfree(p);
+			dev->nparked--;
+			dev->drings_dma_api--;
+		}
+	}
+	vp_svq_as_unpark(dev);
 	vp_svq_as_domain_put(dev, true);
 	mutex_unlock(&dev->as_lock);
 }
@@ -403,17 +817,15 @@ void vp_svq_as_release(struct vp_svq_dev *dev)
 
 /*
  * A kernel client hands the CVQ physical addresses (see get_vq_dma_dev).
- * Only virtio-vdpa is such a client: a user-space client's addresses are
- * always translated, or it could make the driver touch any memory.
+ * Only virtio-vdpa is such a client (see vp_svq_as_reset()).
  */
 static bool vp_svq_as_identity(struct vp_svq_dev *dev)
 {
-	struct device_driver *drv = dev->vdpa.dev.driver;
-
-	return drv && !strcmp(drv->name, "virtio_vdpa");
+	return READ_ONCE(dev->kernel_client);
 }
 
-static void vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
+/* Copy from or to memory at @pa; -EFAULT for a page that is not memory. */
+static int vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
 {
 	size_t off, n;
 	void *va;
@@ -421,6 +833,8 @@ static void vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
 	while (len) {
 		off = offset_in_page(pa);
 		n = min_t(size_t, len, PAGE_SIZE - off);
+		if (!pfn_valid(PHYS_PFN(pa)))
+			return -EFAULT;
 		va = kmap_local_pfn(PHYS_PFN(pa));
 		if (write)
 			memcpy(va + off, buf, n);
@@ -431,6 +845,7 @@ static void vp_svq_as_copy_pa(u64 pa, void *buf, size_t len, bool write)
 		buf += n;
 		len -= n;
 	}
+	return 0;
 }
 
 /* Copy between @buf and client memory translated by @iotlb. */
@@ -440,6 +855,7 @@ static int vp_svq_as_xfer(struct vhost_iotlb *iotlb, u64 addr, void *buf,
 	u32 need = write ? VHOST_MAP_WO : VHOST_MAP_RO;
 	struct vhost_iotlb_map *map;
 	size_t n;
+	int ret;
 
 	while (len) {
 		map = vhost_iotlb_itree_first(iotlb, addr, addr + len - 1);
@@ -448,8 +864,10 @@ static int vp_svq_as_xfer(struct vhost_iotlb *iotlb, u64 addr, void *buf,
 		if ((map->perm & need) != need)
 			return -EPERM;
 		n = min_t(u64, len, map->last - addr + 1);
-		vp_svq_as_copy_pa(map->addr + (addr - map->start), buf, n,
-				  write);
+		ret = vp_svq_as_copy_pa(map->addr + (addr - map->start), buf, n,
+					write);
+		if (ret)
+			return ret;
 		addr += n;
 		buf += n;
 		len -= n;
@@ -479,13 +897,8 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 		return 0;
 	if (addr + len - 1 < addr)
 		return -EFAULT;
-	if (vp_svq_as_identity(dev)) {
-		if (!pfn_valid(PHYS_PFN(addr)) ||
-		    !pfn_valid(PHYS_PFN(addr + len - 1)))
-			return -EFAULT;
-		vp_svq_as_copy_pa(addr, buf, len, write);
-		return 0;
-	}
+	if (vp_svq_as_identity(dev))
+		return vp_svq_as_copy_pa(addr, buf, len, write);
 
 	mutex_lock(&dev->as_lock);
 	iotlb = dev->as[dev->group_asid[VP_SVQ_GROUP_CVQ]];
@@ -558,11 +971,9 @@ int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
 		if (ret)
 			break;
 		n = min_t(u64, n, len);
-		if (!pfn_valid(PHYS_PFN(pa)) || !pfn_valid(PHYS_PFN(pa + n - 1))) {
-			ret = -EFAULT;
+		ret = vp_svq_as_copy_pa(pa, buf, n, false);
+		if (ret)
 			break;
-		}
-		vp_svq_as_copy_pa(pa, buf, n, false);
 		addr += n;
 		buf += n;
 		len -= n;
@@ -593,7 +1004,8 @@ static int vp_svq_as_get_page(struct vp_svq_dev *dev, u64 addr, u64 need,
 	*page = pfn_to_page(PHYS_PFN(pa));
 	if (!ref)
 		return 0;
-	return try_get_page(*page) ? 0 : -EFAULT;
+	/* No WARN for memory that takes no reference: the client chose it. */
+	return folio_try_get(page_folio(*page)) ? 0 : -EFAULT;
 }
 
 /**
@@ -674,37 +1086,61 @@ void vp_svq_as_kunmap(struct vp_svq_kmap *map)
 
 /*
  * Each driver-owned ring has a slot of the reserved window, large enough
- * for the largest data ring: slot 0 is the device's CVQ, slot 1 + n data
- * queue n.
+ * for the largest data ring with its read-only and writable parts on
+ * pages of their own: slot 0 is the device's CVQ, slot 1 + n data queue n.
  */
 static u64 vp_svq_as_slot_size(struct vp_svq_dev *dev)
 {
-	size_t ring = vring_size(max_t(u16, dev->parent->data_queue_max, 1),
-				 SMP_CACHE_BYTES);
+	u16 num = max_t(u16, dev->parent->data_queue_max, 1);
 
-	return roundup_pow_of_two(PAGE_ALIGN(ring));
+	return roundup_pow_of_two(PAGE_ALIGN(vp_svq_ring_ro_bytes(num)) +
+				  PAGE_ALIGN(vp_svq_ring_rw_bytes(num)));
+}
+
+/* Map a ring into the domain: the device only reads the first part. */
+static int vp_svq_as_ring_map(struct vp_svq_dev *dev,
+			      struct vp_svq_dring *ring)
+{
+	phys_addr_t pa = virt_to_phys(ring->va);
+	int ret;
+
+	ret = vp_svq_as_iommu_map(dev->domain, ring->addr, pa, ring->ro_size,
+				  IOMMU_READ | IOMMU_CACHE);
+	if (ret)
+		return ret;
+	ret = vp_svq_as_iommu_map(dev->domain, ring->addr + ring->ro_size,
+				  pa + ring->ro_size,
+				  ring->size - ring->ro_size,
+				  IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE);
+	if (ret)
+		vp_svq_as_iommu_unmap(dev->domain, ring->addr, ring->ro_size);
+	return ret;
 }
 
 /**
  * vp_svq_as_ring_alloc() - memory for a ring the driver drives itself
  * @dev: the vDPA device
  * @ring: filled with the kernel address and the device's address
- * @size: bytes
+ * @ro_size: bytes the device only reads (descriptors, avail ring, command
+ *	buffers), from the start of the ring
+ * @rw_size: bytes the device writes (used ring, acks), from
+ *	&vp_svq_dring.ro_size on: the first part, rounded up to pages
  * @slot: which ring of the device this is (0 for its CVQ, 1 + n for data
  *	queue n): where it lives in the reserved IOVA window
  *
- * Zeroed, physically contiguous. Through the function's domain when a
- * client mapped memory (at the reserved IOVA window), through the DMA API
- * otherwise.
+ * Zeroed, physically contiguous. Through the function's domain when the
+ * driver attached one (at the reserved IOVA window, the first part
+ * read-only for the device), through the DMA API otherwise.
  *
  * Return: 0, -ENOSPC when the slot is outside the reserved window, or
  * -errno.
  */
 int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
-			 size_t size, unsigned int slot)
+			 size_t ro_size, size_t rw_size, unsigned int slot)
 {
 	struct device *dma_dev = dev->parent->dev;
 	u64 stride = vp_svq_as_slot_size(dev);
+	size_t size = PAGE_ALIGN(ro_size) + PAGE_ALIGN(rw_size);
 	int ret = 0;
 
 	if (size > stride || (slot + 1) * stride > VP_SVQ_IOVA_RESERVED) {
@@ -712,7 +1148,8 @@ int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
 			dev_name(&dev->vdpa.dev), slot, size);
 		return -ENOSPC;
 	}
-	ring->size = PAGE_ALIGN(size);
+	ring->size = size;
+	ring->ro_size = PAGE_ALIGN(ro_size);
 	mutex_lock(&dev->as_lock);
 	if (dev->domain) {
 		ring->va = alloc_pages_exact(ring->size,
@@ -722,9 +1159,7 @@ int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
 			goto out_unlock;
 		}
 		ring->addr = dev->reserved_iova + slot * stride;
-		ret = iommu_map(dev->domain, ring->addr, virt_to_phys(ring->va),
-				ring->size, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE,
-				GFP_KERNEL);
+		ret = vp_svq_as_ring_map(dev, ring);
 		if (ret) {
 			free_pages_exact(ring->va, ring->size);
 			ring->va = NULL;
@@ -747,9 +1182,29 @@ out_unlock:
 	return ret;
 }
 
+/* Keep @ring for the device, which may still use it. */
+static void vp_svq_as_park(struct vp_svq_dev *dev, struct vp_svq_dring *ring)
+{
+	struct vp_svq_parked *p;
+
+	lockdep_assert_held(&dev->as_lock);
+	dev_warn_ratelimited(dev->parent->dev,
+			     "%s: the device did not complete its reset: its ring at %pad is kept until a reset completes\n",
+			     dev_name(&dev->vdpa.dev), &ring->addr);
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	/* Without a record the ring is never freed: better than in use. */
+	if (!p)
+		return;
+	p->ring = *ring;
+	list_add_tail(&p->node, &dev->parked);
+	dev->nparked++;
+}
+
 /**
  * vp_svq_as_ring_free() - release a ring from vp_svq_as_ring_alloc()
- * @dev: the vDPA device; the hardware must no longer use the ring
+ * @dev: the vDPA device; the hardware must no longer use the ring, or its
+ *	reset did not complete (vp_svq_as_reset_done()): then the ring is
+ *	kept until a reset completes
  * @ring: the ring; emptied
  */
 void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring)
@@ -757,20 +1212,12 @@ void vp_svq_as_ring_free(struct vp_svq_dev *dev, struct vp_svq_dring *ring)
 	if (!ring->va)
 		return;
 	mutex_lock(&dev->as_lock);
-	if (ring->in_domain) {
-		if (dev->domain) {
-			iommu_unmap(dev->domain, ring->addr, ring->size);
-			dev->drings_mapped--;
-		}
-		free_pages_exact(ring->va, ring->size);
-		/* The client may have dropped its mappings meanwhile. */
-		if (!vhost_iotlb_itree_first(dev->as[vp_svq_data_asid(dev)], 0,
-					     U64_MAX))
-			vp_svq_as_domain_put(dev, false);
+	if (dev->dma_unsafe) {
+		vp_svq_as_park(dev, ring);
 	} else {
-		dma_free_coherent(dev->parent->dev, ring->size, ring->va,
-				  ring->addr);
-		dev->drings_dma_api--;
+		vp_svq_as_ring_release(dev, ring);
+		/* The client may have dropped its mappings meanwhile. */
+		vp_svq_as_domain_put(dev, false);
 	}
 	ring->va = NULL;
 	mutex_unlock(&dev->as_lock);

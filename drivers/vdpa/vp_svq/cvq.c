@@ -20,13 +20,17 @@
 
 #include "vp_svq.h"
 
-/* The device's CVQ as the driver lays it out in one page. */
+/*
+ * The device's CVQ as the driver lays it out in two pages: what the device
+ * only reads (descriptors, avail ring, the command) in the first, mapped
+ * read-only for the device, what it writes (used ring, ack) in the second.
+ */
 #define VP_SVQ_HWCVQ_NUM	4
 #define VP_SVQ_HWCVQ_DESC	0
 #define VP_SVQ_HWCVQ_AVAIL	64
-#define VP_SVQ_HWCVQ_USED	128
-#define VP_SVQ_HWCVQ_ACK	256
 #define VP_SVQ_HWCVQ_CMD	512
+#define VP_SVQ_HWCVQ_USED	PAGE_SIZE
+#define VP_SVQ_HWCVQ_ACK	(PAGE_SIZE + 256)
 
 /* How long the device may take to ack one command. */
 #define VP_SVQ_HWCVQ_TIMEOUT_MS	1000
@@ -36,7 +40,11 @@
 #define VP_SVQ_CVQ_NO_ACK	((u8)VIRTIO_NET_ERR)
 
 static_assert(VP_SVQ_HWCVQ_NUM * sizeof(struct vring_desc) <= VP_SVQ_HWCVQ_AVAIL);
+static_assert(VP_SVQ_HWCVQ_AVAIL + sizeof(struct vring_avail) +
+	      (VP_SVQ_HWCVQ_NUM + 1) * sizeof(__virtio16) <= VP_SVQ_HWCVQ_CMD);
 static_assert(VP_SVQ_HWCVQ_CMD + VP_SVQ_CVQ_CMD_MAX <= PAGE_SIZE);
+static_assert(sizeof(struct vring_used) + VP_SVQ_HWCVQ_NUM *
+	      sizeof(struct vring_used_elem) + sizeof(__virtio16) <= 256);
 
 static struct vp_svq_dev *cvq_to_dev(struct vp_svq_cvq *cvq)
 {
@@ -79,7 +87,7 @@ static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 				    VP_SVQ_HWCVQ_NUM);
 		return -EINVAL;
 	}
-	ret = vp_svq_as_ring_alloc(dev, &cvq->hw, PAGE_SIZE, 0);
+	ret = vp_svq_as_ring_alloc(dev, &cvq->hw, PAGE_SIZE, PAGE_SIZE, 0);
 	if (ret)
 		return ret;
 	base = cvq->hw.addr;

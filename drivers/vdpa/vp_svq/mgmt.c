@@ -282,7 +282,7 @@ static void vp_svq_dev_del(struct vdpa_mgmt_dev *mgtdev,
 	_vdpa_unregister_device(vdpa);
 	/* Clients reset the device when they go; this is for those that did not. */
 	vp_svq_cvq_stop(dev);
-	vp_svq_hw_reset(parent);
+	vp_svq_as_reset_done(dev, vp_svq_hw_reset(parent));
 	vp_svq_shadow_stop_all(dev);
 	vp_svq_hwcvq_stop(dev);
 	vp_svq_irq_teardown(dev);

@@ -486,10 +486,15 @@ int vp_svq_shadow_start(struct vp_svq_dev *dev, u16 idx, u16 base,
 	if (why == VP_SVQ_SHADOW_RESTORED)
 		base = vp_svq_shadow_rewind_rx(dev, idx, base);
 	ret = vp_svq_as_ring_alloc(dev, &sh->dring,
-				   vring_size(vq->num, SMP_CACHE_BYTES), 1 + idx);
+				   vp_svq_ring_ro_bytes(vq->num),
+				   vp_svq_ring_rw_bytes(vq->num), 1 + idx);
 	if (ret)
 		goto err_unmap_client;
-	vring_init(&sh->ring, vq->num, sh->dring.va, SMP_CACHE_BYTES);
+	/* The used ring on pages of its own: the device writes only there. */
+	sh->ring.num = vq->num;
+	sh->ring.desc = sh->dring.va;
+	sh->ring.avail = sh->dring.va + vq->num * sizeof(struct vring_desc);
+	sh->ring.used = sh->dring.va + sh->dring.ro_size;
 
 	spin_lock_irqsave(&sh->lock, flags);
 	sh->last_avail = base;

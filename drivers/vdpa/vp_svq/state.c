@@ -413,6 +413,7 @@ static int vp_svq_state_reset_device(struct vp_svq_dev *dev)
 	int ret;
 
 	ret = vp_svq_hw_reset(dev->parent);
+	vp_svq_as_reset_done(dev, ret);
 	if (ret)
 		return ret;
 	vp_modern_set_status(mdev, status);

@@ -288,7 +288,8 @@ static int vp_svq_set_driver_features(struct vdpa_device *vdpa, u64 features)
 	}
 	dev->driver_features = features;
 	dev->hw_features = features | (dev->parent->device_features &
-				       VP_SVQ_FEATURES_OWN);
+				       VP_SVQ_FEATURES_OWN) |
+			   vp_svq_as_own_features(dev);
 	if (dev->mac_provisioned)
 		dev->hw_features |= BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
 				    BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
@@ -474,6 +475,9 @@ static int vp_svq_start(struct vp_svq_dev *dev)
 	u16 hw_cvq = vp_svq_hw_cvq_index(features, dev->parent->max_vqp);
 	int ret;
 
+	ret = vp_svq_as_start(dev);
+	if (ret)
+		return ret;
 	ret = vp_svq_program_vqs(dev);
 	if (ret)
 		goto err_stop_shadow;
@@ -570,6 +574,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 	if (running)
 		vp_svq_state_save_before_reset(dev);
 	ret = vp_svq_hw_reset(dev->parent);
+	vp_svq_as_reset_done(dev, ret);
 	if (running)
 		vp_svq_state_save_after_reset(dev);
 	vp_svq_stop(dev);
@@ -598,6 +603,7 @@ static int vp_svq_reset(struct vdpa_device *vdpa)
 		vq->ready = false;
 		vq->state_set = false;
 	}
+	vp_svq_as_reset(dev);
 	dev->driver_features = 0;
 	dev->hw_features = 0;
 	return ret;
@@ -631,6 +637,11 @@ static void vp_svq_set_status(struct vdpa_device *vdpa, u8 status)
 					~VIRTIO_CONFIG_S_DRIVER_OK));
 		return;
 	}
+	/* A client the device must not serve does not get FEATURES_OK. */
+	if ((status & ~old & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    vp_svq_as_check_client(dev))
+		status &= ~(VIRTIO_CONFIG_S_FEATURES_OK |
+			    VIRTIO_CONFIG_S_DRIVER_OK);
 	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 	    (old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		vp_modern_set_status(mdev, status);

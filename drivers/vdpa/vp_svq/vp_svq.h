@@ -142,14 +142,33 @@ struct vp_svq_kmap {
  * @va: kernel address
  * @addr: the device's address (IOVA in the function's domain, or DMA API)
  * @size: bytes
+ * @ro_size: bytes from the start that the device only reads; the rest,
+ *	from this page boundary on, it writes
  * @in_domain: @addr is in the reserved window of the function's domain
  */
 struct vp_svq_dring {
 	void *va;
 	dma_addr_t addr;
 	size_t size;
+	size_t ro_size;
 	bool in_domain;
 };
+
+/*
+ * A split ring of @num entries the driver owns, as the device sees it:
+ * the part it only reads (descriptor table, then the avail ring with the
+ * used event) and the part it writes (the used ring with the avail event).
+ */
+static inline size_t vp_svq_ring_ro_bytes(unsigned int num)
+{
+	return num * sizeof(struct vring_desc) +
+	       struct_size_t(struct vring_avail, ring, num) + sizeof(__virtio16);
+}
+
+static inline size_t vp_svq_ring_rw_bytes(unsigned int num)
+{
+	return struct_size_t(struct vring_used, ring, num) + sizeof(__virtio16);
+}
 
 /* Why a data queue runs in ring shadow mode (shadow.c). */
 enum vp_svq_shadow_why {
@@ -332,9 +351,18 @@ struct vp_svq_cvq {
  * @drings_mapped: driver-owned rings mapped in @domain: it stays attached
  * @drings_dma_api: driver-owned rings in DMA API memory: no @domain may be
  *	attached until they are freed
- * @as_lock: protects @as, @group_asid, @domain and the two counts above;
- *	taken by the map ops, set_group_asid, the shadow CVQ's memory
- *	accesses and ring allocation
+ * @domain_held: a user-space client's device may run: @domain stays
+ *	attached until reset
+ * @kernel_client: the client is virtio-vdpa (its addresses are DMA API
+ *	addresses); learnt at each reset, read without the lock
+ * @dma_unsafe: the last reset of the device did not complete: it may
+ *	still use its rings, which are parked instead of freed
+ * @parked: driver-owned rings kept for a device whose reset did not
+ *	complete (struct vp_svq_parked)
+ * @nparked: entries of @parked
+ * @as_lock: protects @as, @group_asid, @domain and the fields above from
+ *	@drings_mapped on; taken by the map ops, set_group_asid, the shadow
+ *	CVQ's memory accesses, ring allocation and reset
  * @cvq: the shadow CVQ
  */
 struct vp_svq_dev {
@@ -372,6 +400,11 @@ struct vp_svq_dev {
 	const char *iommu_why;
 	unsigned int drings_mapped;
 	unsigned int drings_dma_api;
+	bool domain_held;
+	bool kernel_client;
+	bool dma_unsafe;
+	struct list_head parked;
+	unsigned int nparked;
 	struct mutex as_lock; /* protects the address spaces */
 
 	struct vp_svq_cvq cvq;
@@ -469,7 +502,7 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 int vp_svq_as_read_data(struct vp_svq_dev *dev, u64 addr, void *buf,
 			size_t len);
 int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
-			 size_t size, unsigned int slot);
+			 size_t ro_size, size_t rw_size, unsigned int slot);
 int vp_svq_as_kmap_data(struct vp_svq_dev *dev, u64 addr, size_t len,
 			bool write, struct vp_svq_kmap *map);
 void vp_svq_as_kunmap(struct vp_svq_kmap *map);
@@ -483,6 +516,19 @@ int vp_svq_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
 			  unsigned int asid);
 struct vdpa_iova_range vp_svq_get_iova_range(struct vdpa_device *vdpa);
 struct device *vp_svq_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx);
+int vp_svq_as_start(struct vp_svq_dev *dev);
+int vp_svq_as_check_client(struct vp_svq_dev *dev);
+u64 vp_svq_as_own_features(struct vp_svq_dev *dev);
+void vp_svq_as_reset_done(struct vp_svq_dev *dev, int ret);
+void vp_svq_as_reset(struct vp_svq_dev *dev);
+const char *vp_svq_as_iommu_probe(struct device *dma_dev, u64 *first,
+				  u64 *last);
+struct iommu_domain *vp_svq_as_iommu_attach(struct device *dma_dev);
+int vp_svq_as_iommu_detach(struct iommu_domain *domain, struct device *dma_dev);
+int vp_svq_as_iommu_map(struct iommu_domain *domain, u64 iova, phys_addr_t pa,
+			size_t size, int prot);
+size_t vp_svq_as_iommu_unmap(struct iommu_domain *domain, u64 iova,
+			     size_t size);
 
 /* cvq.c */
 void vp_svq_cvq_init(struct vp_svq_dev *dev);

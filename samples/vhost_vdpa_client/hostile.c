@@ -474,6 +474,31 @@ static int window_read(struct client *c, uint64_t iova,
 }
 
 /*
+ * What a TX reads at @iova: 6 bytes, through window_read(), as "aa:bb:..",
+ * in @got; false (and "nothing") when no reply came.
+ */
+static int window_peek(struct client *c, uint64_t iova, uint8_t out[6],
+		       char *got, size_t len)
+{
+	struct window_probe p = { .ip = inet_addr(WINDOW_LEAK_IP) };
+	int ret;
+
+	c->on_frame = window_frame;
+	c->priv = &p;
+	ret = window_read(c, iova, &p);
+	c->on_frame = NULL;
+	if (ret < 0)
+		return ret;
+	if (!p.seen) {
+		snprintf(got, len, "nothing");
+		return 0;
+	}
+	memcpy(out, p.tha, 6);
+	net_mac_str(p.tha, got, len);
+	return 1;
+}
+
+/*
  * window: the driver's rings live just above VHOST_VDPA_GET_IOVA_RANGE's
  * last address (the device's CVQ in the first slot; its command at
  * WINDOW_CMD_OFF). After a MAC_ADDR_SET of a marker MAC:
@@ -481,28 +506,30 @@ static int window_read(struct client *c, uint64_t iova,
  *    (the command's data). What it read is reported, not judged: the
  *    device must read the driver's rings, so a guest may read its own
  *    device's rings too;
- *  - write: an RX buffer at the window's first byte, the only one posted
- *    when the next frames arrive. It must not land: the driver's ring
- *    would be overwritten.
+ *  - write: an RX buffer at the window's first byte (the device CVQ's
+ *    descriptors), behind the buffers still posted, and one ARP request
+ *    per posted buffer. A used entry proves nothing: QEMU completes a
+ *    buffer whose write the IOMMU refused (the data goes nowhere). So the
+ *    window is read back where the frame's destination MAC, ours, would
+ *    be: it must not be there, or the frame overwrote the driver's ring.
  */
 static int case_window(struct client *c, struct verdict *v)
 {
 	static const uint8_t marker[6] = { 0x02, 0x5e, 0xed, 0xc0, 0xff, 0xee };
-	struct window_probe p = { 0 };
+	uint64_t win = c->iova_last + 1, dst = win + NET_HDR_LEN;
+	uint8_t seen[6], before[6], after[6];
+	char mac[18], got[18], got0[18];
 	uint16_t used0, pending, used;
-	uint64_t win = c->iova_last + 1;
-	char mac[18], got[18];
+	int ret, read0, read1;
 	struct vq_buf b;
 	uint8_t status;
 	unsigned int i;
-	int ret;
 
 	if (!win || (win & 0xfff)) {
 		fail("window: IOVA range ends at 0x%llx: no window above it\n",
 		     (unsigned long long)c->iova_last);
 		return -ERANGE;
 	}
-	p.ip = inet_addr(WINDOW_LEAK_IP);
 	ret = negotiate(c);
 	if (!ret)
 		ret = setup_queues(c);
@@ -518,37 +545,31 @@ static int case_window(struct client *c, struct verdict *v)
 	say("window: at iova 0x%llx; the driver's last command set mac %s",
 	    (unsigned long long)win, mac);
 
-	c->on_frame = window_frame;
-	c->priv = &p;
 	ret = post_rx(c, c->rx_bufs);
 	if (!ret)
 		ret = split_vq_kick(&c->rx);
 	if (ret < 0)
 		return ret;
-	ret = window_read(c, win + WINDOW_CMD_OFF + 2, &p);
+	ret = window_peek(c, win + WINDOW_CMD_OFF + 2, seen, got, sizeof(got));
 	if (ret < 0)
 		return ret;
-	if (!p.seen) {
-		say("window: a TX from the window got no reply within %.0f s",
-		    USED_WAIT);
-		note_ok(v, "TX from the window read nothing");
-	} else {
-		net_mac_str(p.tha, got, sizeof(got));
-		say("window: a TX from the window read %s%s", got,
-		    memcmp(p.tha, marker, 6) ? "" :
-		    ": the driver's CVQ command (MAC_ADDR_SET data)");
-		note_ok(v, "TX from the window read %s%s (reported, not judged)",
-			got, memcmp(p.tha, marker, 6) ? "" :
-			", the driver's CVQ command");
-	}
+	say("window: a TX from the window read %s%s", got,
+	    ret && !memcmp(seen, marker, 6) ?
+	    ": the driver's CVQ command (MAC_ADDR_SET data)" : "");
+	note_ok(v, "TX from the window read %s%s (reported, not judged)", got,
+		ret && !memcmp(seen, marker, 6) ? ", the driver's CVQ command" :
+		"");
 
-	/* write side: nothing else posted, then as many frames as buffers */
-	c->on_frame = NULL;
+	/* write side */
+	read0 = window_peek(c, dst, before, got0, sizeof(got0));
+	if (read0 < 0)
+		return read0;
 	used0 = split_vq_used_idx(&c->rx);
 	b.iova = win;
 	b.len = RX_BUF_LEN;
 	b.device_writable = true;
-	ret = split_vq_add(&c->rx, &b, 1, &p);
+	/* a real slot as cookie: handle_rx() reposts it as a plain buffer */
+	ret = split_vq_add(&c->rx, &b, 1, c->rx_bufs + BUF_SLOT);
 	if (!ret)
 		ret = split_vq_kick(&c->rx);
 	if (ret < 0)
@@ -565,13 +586,21 @@ static int case_window(struct client *c, struct verdict *v)
 		return ret;
 	say("window: RX buffer at iova 0x%llx, %u ARP request(s) sent: RX used idx %u -> %u (%u posted), status 0x%02x",
 	    (unsigned long long)win, pending, used0, used, pending, status);
-	if (used == (uint16_t)(used0 + pending))
-		note_fail(v, "an RX into the window landed (used len %u): the driver's ring was overwritten",
-			  le32toh(c->rx.used->ring[(uint16_t)(used - 1) &
-						   (c->rx.num - 1)].len));
+	read1 = window_peek(c, dst, after, got, sizeof(got));
+	if (read1 < 0)
+		return read1;
+	net_mac_str(c->mac, mac, sizeof(mac));
+	say("window: at iova 0x%llx a TX read %s before the RX, %s after (the frame's destination: %s)",
+	    (unsigned long long)dst, got0, got, mac);
+	if (read1 && !memcmp(after, c->mac, 6) &&
+	    !(read0 && !memcmp(before, c->mac, 6)))
+		note_fail(v, "an RX into the window landed: the driver's CVQ descriptors read %s, the frame's destination MAC, after it",
+			  got);
+	else if (!read1)
+		note_ok(v, "RX into the window not seen (the window reads nothing)");
 	else
-		note_ok(v, "RX into the window did not land (status 0x%02x)",
-			status);
+		note_ok(v, "RX into the window did not land (the window still reads %s)",
+			got);
 	return 0;
 }
 

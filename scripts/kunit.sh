@@ -112,6 +112,11 @@ rc=0
 (cd "$KTREE" && timeout --kill-after=30 "$TMO" python3 tools/testing/kunit/kunit.py "${args[@]}") 2>&1 |
 	tee "$LOG" || rc=$?
 log "kunit.py exited with $rc after $((SECONDS - start)) s"
+# A kunit.py that timed out leaves its UML kernel running (a test that
+# hangs spins on a CPU for ever): end every kernel of this build directory.
+if pkill -KILL -f "^$BUILD_DIR/linux " 2>/dev/null; then
+	log "killed the UML kernel kunit.py left behind"
+fi
 
 # "Testing complete. Ran 12 tests: passed: 10, failed: 1, crashed: 1"
 line="$(grep -a 'Testing complete. Ran' "$LOG" | tail -n 1 || true)"

@@ -257,8 +257,8 @@ static int vp_svq_as_domain_get(struct vp_svq_dev *dev)
 
 	domain = vp_svq_as_iommu_attach(dma_dev);
 	if (IS_ERR(domain)) {
-		dev_err(dma_dev, "%s: cannot attach an IOMMU domain: %ld\n",
-			dev_name(&dev->vdpa.dev), PTR_ERR(domain));
+		dev_err_ratelimited(dma_dev, "%s: cannot attach an IOMMU domain: %ld\n",
+				    dev_name(&dev->vdpa.dev), PTR_ERR(domain));
 		return PTR_ERR(domain);
 	}
 	dev->domain = domain;
@@ -1144,8 +1144,8 @@ int vp_svq_as_ring_alloc(struct vp_svq_dev *dev, struct vp_svq_dring *ring,
 	int ret = 0;
 
 	if (size > stride || (slot + 1) * stride > VP_SVQ_IOVA_RESERVED) {
-		dev_err(dma_dev, "%s: no room for ring %u (%zu bytes) in the driver's IOVA window\n",
-			dev_name(&dev->vdpa.dev), slot, size);
+		dev_err_ratelimited(dma_dev, "%s: no room for ring %u (%zu bytes) in the driver's IOVA window\n",
+				    dev_name(&dev->vdpa.dev), slot, size);
 		return -ENOSPC;
 	}
 	ring->size = size;

@@ -22,6 +22,7 @@
 #define EXIT_BASE	4	/* a ring base was not what it must be */
 #define EXIT_STATE	5	/* suspend, resume or restore misbehaved */
 #define EXIT_MIGRATE	6	/* frames lost or duplicated across a migration */
+#define EXIT_HOSTILE	7	/* a --hostile case's defence did not hold */
 
 #define RX_VQ		0
 #define TX_VQ		1
@@ -58,6 +59,7 @@ struct options {
 	bool migrate;
 	unsigned int frames;	/* --migrate: echo requests per device */
 	double hold;		/* --hold: seconds to keep running at the end */
+	const char *hostile;	/* --hostile: the case to run */
 };
 
 struct client;
@@ -74,6 +76,7 @@ struct client {
 	uint64_t backend_offered;
 	uint64_t features_offered;
 	uint64_t features;
+	uint64_t features_extra;	/* negotiate() takes these too, if offered */
 	uint32_t nvqs;
 	uint32_t ngroups;
 	uint32_t nas;
@@ -138,6 +141,11 @@ void client_init(struct client *c, const struct options *opt,
 int check_restore_setup(struct client *c);
 int check_restore(struct client *c);
 int check_suspend(struct client *c);
+
+/* hostile.c */
+bool hostile_case_known(const char *name);
+const char *hostile_case_names(void);
+int run_hostile(struct client *c);
 
 /* migrate.c */
 size_t migrate_extra_memory(void);

@@ -74,6 +74,7 @@ static const struct option long_opts[] = {
 	{ "migrate", no_argument, NULL, 'M' },
 	{ "frames", required_argument, NULL, 'n' },
 	{ "hold", required_argument, NULL, 'H' },
+	{ "hostile", required_argument, NULL, 'x' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -131,14 +132,17 @@ static void usage(FILE *f, const char *prog)
 		"                               (default 100)\n"
 		"  -H, --hold SEC               after the checks, keep the device running\n"
 		"                               SEC seconds before the reset (for sysfs)\n"
+		"  -x, --hostile CASE           act as a hostile guest and check the\n"
+		"                               driver's defence (see README.md): %s\n"
 		"  -h, --help                   this text\n"
 		"\n"
 		"Exit status: 0 ARP reply seen, 1 no reply before the timeout,\n"
 		"2 any other failure (the failing ioctl and errno are printed),\n"
 		"3 a CVQ check failed (--cvq), 4 a ring base was not the ring's used\n"
 		"index (--reset-base, --suspend-test, --restore), 5 a suspend, resume\n"
-		"or restore check failed, 6 --migrate lost or duplicated frames.\n",
-		prog, prog, MORE_ARP);
+		"or restore check failed, 6 --migrate lost or duplicated frames,\n"
+		"7 a --hostile case's defence did not hold.\n",
+		prog, prog, MORE_ARP, hostile_case_names());
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -207,7 +211,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->queue_size = 256;
 	o->frames = 100;
 
-	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:RSB:Mn:H:h",
+	while ((c = getopt_long(argc, argv, "m:i:t:T:r:q:b:LvcC:RSB:Mn:H:x:h",
 				long_opts,
 				NULL)) != -1) {
 		switch (c) {
@@ -310,6 +314,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			}
 			break;
+		case 'x':
+			if (!hostile_case_known(optarg)) {
+				fail("--hostile: no case '%s' (cases: %s)\n",
+				     optarg, hostile_case_names());
+				return -EINVAL;
+			}
+			o->hostile = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			exit(0);
@@ -331,6 +343,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		/* both devices as QEMU sets them up: CVQ isolated in ASID 1 */
 		o->cvq = true;
+	}
+	if (o->hostile && (o->migrate || o->cvq || o->reset_base ||
+			   o->suspend_test || o->restore)) {
+		fail("--hostile sets a device up its own way: no other mode with it\n");
+		return -EINVAL;
 	}
 	if (o->reset_base && o->suspend_test) {
 		fail("--reset-base and --suspend-test each stop the device: pick one\n");
@@ -701,7 +718,8 @@ int negotiate(struct client *c)
 	if (ret)
 		return ret;
 
-	c->features = required | (c->features_offered & optional);
+	c->features = required |
+		      (c->features_offered & (optional | c->features_extra));
 	ret = vdpa_set_features(&c->dev, c->features);
 	if (ret)
 		return ret;
@@ -1689,7 +1707,8 @@ static const char *result_name(int result, const struct options *o)
 {
 	switch (result) {
 	case 0:
-		return o->migrate ? "migration ok" :
+		return o->hostile ? "defence held" :
+		       o->migrate ? "migration ok" :
 		       o->cvq ? "cvq ok, data path ok" : "data path ok";
 	case EXIT_NO_REPLY:
 		return "no reply";
@@ -1701,6 +1720,8 @@ static const char *result_name(int result, const struct options *o)
 		return "suspend/resume/restore check failed";
 	case EXIT_MIGRATE:
 		return "frames lost or duplicated";
+	case EXIT_HOSTILE:
+		return "defence did not hold";
 	default:
 		return "error";
 	}
@@ -1720,7 +1741,9 @@ int main(int argc, char **argv)
 	client_init(&c, &opt, opt.path, opt.migrate ? "A: " : "");
 	client_init(&d, &opt, opt.dst_path, "B: ");
 
-	if (opt.migrate) {
+	if (opt.hostile) {
+		ret = run_hostile(&c);
+	} else if (opt.migrate) {
 		ret = run_migrate(&c, &d);
 	} else {
 		if (opt.suspend_test)

@@ -208,8 +208,9 @@ int vdpa_resume(struct vdpa_dev *dev)
 }
 
 /*
- * The order QEMU uses too: size, addresses, base, then the eventfds. The
- * ring must already be mapped in the IOTLB of its group's address space.
+ * The order QEMU uses too: size, addresses, base (unless keep_base), then
+ * the eventfds. The ring must already be mapped in the IOTLB of its group's
+ * address space.
  */
 int vdpa_vring_setup(struct vdpa_dev *dev, const struct vdpa_vring_cfg *cfg)
 {
@@ -230,10 +231,12 @@ int vdpa_vring_setup(struct vdpa_dev *dev, const struct vdpa_vring_cfg *cfg)
 	if (ret)
 		return ret;
 
-	state.num = cfg->base;
-	ret = VDPA_IOCTL(dev, VHOST_SET_VRING_BASE, &state);
-	if (ret)
-		return ret;
+	if (!cfg->keep_base) {
+		state.num = cfg->base;
+		ret = VDPA_IOCTL(dev, VHOST_SET_VRING_BASE, &state);
+		if (ret)
+			return ret;
+	}
 
 	file.fd = cfg->kick_fd;
 	ret = VDPA_IOCTL(dev, VHOST_SET_VRING_KICK, &file);

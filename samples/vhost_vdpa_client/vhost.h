@@ -31,6 +31,7 @@ struct vdpa_vring_cfg {
 	uint64_t driver_iova;	/* avail ring (split) / driver event (packed) */
 	uint64_t device_iova;	/* used ring (split) / device event (packed) */
 	uint32_t base;		/* VHOST_SET_VRING_BASE value */
+	bool keep_base;		/* no VHOST_SET_VRING_BASE: the device's stays */
 	int kick_fd;
 	int call_fd;		/* -1: no interrupts */
 };

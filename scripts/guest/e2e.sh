@@ -756,6 +756,192 @@ if run_ok "unbind: dev add vdpa0 on pci/$BDF0 for vhost_vdpa" vdpa dev add name 
 fi
 echo 1 >/sys/bus/vdpa/drivers_autoprobe
 
+# --- 9. a hostile vhost-vdpa client -------------------------------------------
+# Each case of "vdpa-client --hostile CASE" on a fresh vdpa0 on $BDF0 bound to
+# vhost_vdpa. The client checks what it sees itself and ends with
+# "hostile CASE: ok (...)"; this step checks what only the host sees: the
+# client exits in bounded time, the kernel log since the case began (no
+# BUG/WARNING/Oops, the case's own lines), vstats and dev del answer in
+# bounded time. A client or command that does not return means the driver
+# hangs: the device is left alone and the later cases are not run. That is
+# why this step comes last, and cvq-indirect0 (a hang without its defence)
+# last of all.
+
+# bounded SECS OUT CMD...: CMD in the background, output to OUT, at most SECS
+# seconds. Sets $rc (124 when it did not return: it is left behind, a
+# process stuck in the kernel cannot be killed anyway).
+bounded() {
+	_s="$1" _o="$2"
+	shift 2
+	"$@" >"$_o" 2>&1 &
+	_p=$!
+	_t=$((_s * 10))
+	while [ "$_t" -gt 0 ] && kill -0 "$_p" 2>/dev/null; do
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	if kill -0 "$_p" 2>/dev/null; then
+		kill -9 "$_p" 2>/dev/null
+		rc=124
+	else
+		wait "$_p"
+		rc=$?
+	fi
+}
+# vp_svq_lines: the kernel log lines from vp_svq since the last dmesg_mark.
+vp_svq_lines() { dmesg_new | grep -c 'vp_svq'; }
+# hostile_stat QIDX NAME: one counter of "vdpa dev vstats" for vdpa0, within
+# 10 s; empty when vstats does not answer.
+hostile_stat() {
+	bounded 10 /tmp/hostile.vst vdpa dev vstats show vdpa0 qidx "$1"
+	[ $rc = 0 ] && oneline </tmp/hostile.vst | sed -n "s/.* $2 \([0-9]*\).*/\1/p"
+}
+# hostile_case CASE [DEVICE_FEATURES]: one case, its checks and the device's
+# removal. Returns 1 when the driver hung (nothing more should touch it).
+hostile_case() {
+	_case="$1" _feat="${2:-}"
+	if ! run_ok "hostile $_case: dev add vdpa0 on pci/$BDF0${_feat:+ device_features $_feat}" \
+		vdpa dev add name vdpa0 mgmtdev "pci/$BDF0" ${_feat:+device_features "$_feat"}; then
+		return 0
+	fi
+	echo vhost_vdpa >/sys/bus/vdpa/devices/vdpa0/driver_override
+	echo vdpa0 >/sys/bus/vdpa/drivers_probe
+	if ! wait_for 10 ls /sys/bus/vdpa/devices/vdpa0/vhost-vdpa-*; then
+		fail "hostile $_case: bind vdpa0 to vhost_vdpa" "no vhost-vdpa device"
+		dev_del_quiet vdpa0
+		return 0
+	fi
+	_vh="/dev/$(basename /sys/bus/vdpa/devices/vdpa0/vhost-vdpa-*)"
+	wait_for 5 test -c "$_vh"
+	dmesg_mark
+	_args=""
+	# avail-back holds the broken queue for 2 s: vstats are read meanwhile.
+	[ "$_case" = avail-back ] && _args="--hold 2"
+	# shellcheck disable=SC2086 # the arguments are words on purpose
+	/bin/vdpa-client --hostile "$_case" $_args "$_vh" >/tmp/hostile.out 2>&1 &
+	_pid=$!
+	_vst="" _vsb=""
+	if [ "$_case" = avail-back ] && wait_held 60 "$_pid" /tmp/hostile.out; then
+		_vst="$(hostile_stat 0 shadow_avail)"
+		_vsb="$(hostile_stat 0 shadow_broken)"
+	fi
+	_t=600
+	while [ "$_t" -gt 0 ] && kill -0 "$_pid" 2>/dev/null; do
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	if kill -0 "$_pid" 2>/dev/null; then
+		_hung=1
+		_crc="hung: $(cat "/proc/$_pid/wchan" 2>/dev/null)"
+	else
+		_hung=0
+		wait "$_pid"
+		_crc=$?
+	fi
+	out="$(cat /tmp/hostile.out)"
+	echo "$out" | sed "s/^/client --hostile $_case: /"
+	_line="$(echo "$out" | grep "hostile $_case: " | tail -n 1 | sed 's/^\[[^]]*\] //')"
+	if [ "$_crc" = 0 ] && echo "$_line" | grep -q "^hostile $_case: ok"; then
+		pass "$_line"
+	elif [ $_hung = 1 ]; then
+		fail "hostile $_case: client exits within 60 s" "$_crc: $(echo "$out" | tail -n 2 | oneline); dmesg: $(dmesg_new | grep -E 'vp_svq|blocked|lockup' | tail -n 3 | oneline)"
+	else
+		fail "hostile $_case: client" "rc=$_crc: ${_line:-$(echo "$out" | tail -n 3 | oneline)}"
+	fi
+	_oops="$(dmesg_new | grep -E "$OOPS_RE" | head -n 3 | oneline)"
+	if [ -z "$_oops" ]; then
+		pass "hostile $_case: no BUG, WARNING or Oops in dmesg"
+	else
+		fail "hostile $_case: dmesg" "$_oops"
+	fi
+
+	# What each defence shows outside the client.
+	_n="$(vp_svq_lines)"
+	case "$_case" in
+	avail-back)
+		if dmesg_new | grep -q 'vp_svq.* vq 0: .*stops until the device is reset'; then
+			pass "hostile avail-back: dmesg says vq 0 is broken: $(dmesg_new | grep 'vp_svq.* vq 0: .*stops until' | head -n 1 | sed 's/^\[[^]]*\] //')"
+		else
+			fail "hostile avail-back: dmesg says vq 0 is broken" "no such line: $(dmesg_new | grep vp_svq | tail -n 3 | oneline)"
+		fi
+		if [ "$_vsb" = 1 ]; then
+			pass "hostile avail-back: vstats of vq 0 while held: shadow_broken 1"
+		else
+			fail "hostile avail-back: vstats of vq 0 say shadow_broken 1" "shadow_broken '$_vsb'"
+		fi
+		# All the work a kick may do is the ring: 256 chains forwarded.
+		if [ -n "$_vst" ] && [ "$_vst" -le 256 ]; then
+			pass "hostile avail-back: vstats of vq 0 while broken: shadow_avail $_vst (at most the ring's 256)"
+		else
+			fail "hostile avail-back: vstats of vq 0 while broken" "shadow_avail '$_vst' (bound 256)"
+		fi
+		;;
+	vq-not-negotiated)
+		if dmesg_new | grep -q 'vp_svq.*vq 2'; then
+			pass "hostile vq-not-negotiated: dmesg says why vq 2 is refused: $(dmesg_new | grep 'vp_svq.*vq 2' | head -n 1 | sed 's/^\[[^]]*\] //')"
+		else
+			fail "hostile vq-not-negotiated: dmesg says why vq 2 is refused" "no vp_svq line on vq 2: $(dmesg_new | grep vp_svq | tail -n 3 | oneline)"
+		fi
+		;;
+	log-flood)
+		if [ "$_n" -le 10 ]; then
+			pass "hostile log-flood: $_n kernel log lines from vp_svq for 1000 SET_VRING_ENABLE (at most 10)"
+		else
+			fail "hostile log-flood: at most 10 kernel log lines from vp_svq" "$_n lines, e.g. $(dmesg_new | grep vp_svq | tail -n 1 | sed 's/^\[[^]]*\] //')"
+		fi
+		;;
+	esac
+	info "hostile $_case: $_n kernel log lines from vp_svq: $(dmesg_new | grep vp_svq | head -n 4 | sed 's/^\[[^]]*\] //' | oneline)"
+	if [ $_hung = 1 ]; then
+		fail "hostile $_case: vstats and dev del" "not tried: the client hangs in the driver"
+		return 1
+	fi
+
+	# The driver still answers its administrator. After the client's
+	# reset vstats may refuse (no features negotiated): it must answer.
+	bounded 10 /tmp/hostile.vst vdpa dev vstats show vdpa0 qidx 2
+	if [ $rc != 124 ]; then
+		pass "hostile $_case: vstats answer (rc=$rc: $(oneline </tmp/hostile.vst))"
+	else
+		fail "hostile $_case: vstats answer within 10 s" "no answer"
+		return 1
+	fi
+	bounded 10 /tmp/hostile.del vdpa dev del vdpa0
+	if [ $rc = 0 ] && ! vdpa_dev_exists vdpa0; then
+		pass "hostile $_case: dev del vdpa0 answers"
+	else
+		fail "hostile $_case: dev del vdpa0 within 10 s" "rc=$rc: $(oneline </tmp/hostile.del)"
+		[ $rc = 124 ] && return 1
+	fi
+	return 0
+}
+if [ -x /bin/vdpa-client ]; then
+	load_mod vhost_vdpa
+	# Section 8 unbound $BDF0: driver_override still names vp_svq.
+	echo "$BDF0" >/sys/bus/pci/drivers_probe 2>/dev/null
+	if wait_for 10 mgmtdev_exists "$BDF0"; then
+		echo 0 >/sys/bus/vdpa/drivers_autoprobe
+		# VERSION_1 ACCESS_PLATFORM MAC STATUS CTRL_VQ CTRL_MAC_ADDR and
+		# INDIRECT_DESC (28), which the default set leaves out.
+		feat_indirect=0x310830020
+		hung=""
+		for hc in avail-back vq-not-negotiated asid-stale window log-flood cvq-indirect0; do
+			if [ -n "$hung" ]; then
+				fail "hostile $hc" "not run: the driver hangs since $hung"
+				continue
+			fi
+			feat=""
+			[ "$hc" = cvq-indirect0 ] && feat=$feat_indirect
+			hostile_case "$hc" $feat || hung="$hc"
+		done
+		echo 1 >/sys/bus/vdpa/drivers_autoprobe
+	else
+		fail "hostile: rebind $BDF0 to vp_svq" "no mgmtdev pci/$BDF0"
+	fi
+else
+	fail "hostile: client" "missing (samples/vhost_vdpa_client did not build)"
+fi
+
 # --- the kernel log as a whole ------------------------------------------------
 bad="$(dmesg | grep -E "$OOPS_RE" | head -n 5)"
 if [ -z "$bad" ]; then

@@ -453,14 +453,23 @@ int vp_svq_vq_start_late(struct vp_svq_dev *dev, u16 idx)
 }
 
 /*
+ * Release the vectors and the device's CVQ that vp_svq_start() set up.
+ * The shadow rings stay: a restart runs the resumed queues on them.
+ */
+static void vp_svq_stop_hw(struct vp_svq_dev *dev)
+{
+	vp_svq_irq_teardown(dev);
+	vp_svq_hwcvq_stop(dev);
+}
+
+/*
  * Release what vp_svq_start() set up, in the reverse order: vectors, the
  * device's CVQ, the shadow rings. The device must not run (reset, or
  * never started); every part is safe to release twice.
  */
 static void vp_svq_stop(struct vp_svq_dev *dev)
 {
-	vp_svq_irq_teardown(dev);
-	vp_svq_hwcvq_stop(dev);
+	vp_svq_stop_hw(dev);
 	vp_svq_shadow_stop_all(dev);
 }
 
@@ -542,8 +551,7 @@ int vp_svq_restart_device(struct vp_svq_dev *dev)
 	unsigned long flags;
 	int ret;
 
-	vp_svq_hwcvq_stop(dev);
-	vp_svq_irq_teardown(dev);
+	vp_svq_stop_hw(dev);
 	ret = vp_svq_start(dev);
 	if (ret)
 		return ret;

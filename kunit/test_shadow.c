@@ -501,6 +501,23 @@ static void vsh_post(struct vsh *s, struct vsh_ring *r, const u8 *frame,
 	r->inflight++;
 }
 
+/*
+ * Offer head @head @n times from @r->next on, outside the test's own
+ * bookkeeping (@r->next and the buffers in flight stay): what a client
+ * that breaks the rules does.
+ */
+static void vsh_offer_raw(struct vsh_ring *r, u16 head, u16 n)
+{
+	u16 i;
+
+	for (i = 0; i < n; i++)
+		r->vr.avail->ring[(r->next + i) % VSH_QSZ] =
+			__cpu_to_virtio16(true, head);
+	/* The entries (and their chains) before the index that publishes them. */
+	wmb();
+	WRITE_ONCE(r->vr.avail->idx, __cpu_to_virtio16(true, r->next + n));
+}
+
 /* Take the next used buffer: its slot and length. Checks the head. */
 static bool vsh_get_used(struct vsh *s, struct vsh_ring *r, u16 *slot,
 			 u32 *len)
@@ -1947,10 +1964,7 @@ static void vsh_malformed_chain(struct kunit *test)
 	vsh_traffic(s, 3);
 
 	/* RX: an avail entry naming descriptor 200 of a 16-entry ring. */
-	rx->vr.avail->ring[rx->next % VSH_QSZ] = __cpu_to_virtio16(true, 200);
-	/* The entry before the index that publishes it. */
-	wmb();
-	WRITE_ONCE(rx->vr.avail->idx, __cpu_to_virtio16(true, rx->next + 1));
+	vsh_offer_raw(rx, 200, 1);
 	vsh_kick(s, VSH_RX);
 	vsh_settle(s);
 	KUNIT_EXPECT_TRUE(test, s->dev->vqs[VSH_RX].shadow.broken);
@@ -1980,10 +1994,7 @@ static void vsh_malformed_chain(struct kunit *test)
 	tx->vr.desc[head].len = __cpu_to_virtio32(true, 64);
 	tx->vr.desc[head].flags = __cpu_to_virtio16(true, VRING_DESC_F_NEXT);
 	tx->vr.desc[head].next = __cpu_to_virtio16(true, head);
-	tx->vr.avail->ring[tx->next % VSH_QSZ] = __cpu_to_virtio16(true, head);
-	/* The chain and the entry before the index that publishes them. */
-	wmb();
-	WRITE_ONCE(tx->vr.avail->idx, __cpu_to_virtio16(true, tx->next + 1));
+	vsh_offer_raw(tx, head, 1);
 	completed = m->q[VSH_TX].completed;
 	vsh_kick(s, VSH_TX);
 	vsh_settle(s);
@@ -2067,11 +2078,7 @@ static void vsh_chains_overlap(struct kunit *test)
 		tx->vr.desc[i].next = __cpu_to_virtio16(true, i + 1);
 	}
 	/* Offered @n times over. */
-	for (i = 0; i < n; i++)
-		tx->vr.avail->ring[(tx->next + i) % VSH_QSZ] = 0;
-	/* The entries before the index that publishes them. */
-	wmb();
-	WRITE_ONCE(tx->vr.avail->idx, __cpu_to_virtio16(true, tx->next + n));
+	vsh_offer_raw(tx, 0, n);
 	vsh_kick(s, VSH_TX);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(sh->broken));
 	KUNIT_EXPECT_LE(test, vsh_stat(s, VSH_TX, "shadow_avail"), 1);
@@ -2106,10 +2113,7 @@ static void vsh_invalid_chain_keeps_table(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, rx->inflight, s->nbufs);
 	d[1].flags = __cpu_to_virtio16(true, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
 	d[1].next = __cpu_to_virtio16(true, 200);
-	rx->vr.avail->ring[rx->next % VSH_QSZ] = __cpu_to_virtio16(true, 0);
-	/* The entry before the index that publishes it. */
-	wmb();
-	WRITE_ONCE(rx->vr.avail->idx, __cpu_to_virtio16(true, rx->next + 1));
+	vsh_offer_raw(rx, 0, 1);
 	vsh_kick(s, VSH_RX);
 	KUNIT_EXPECT_TRUE(test, s->dev->vqs[VSH_RX].shadow.broken);
 

@@ -9,6 +9,7 @@
  * control queue state.
  */
 
+#include <linux/dma-direct.h>
 #include <linux/ktime.h>
 #include <linux/unaligned.h>
 #include <linux/virtio_config.h>
@@ -1793,17 +1794,20 @@ static void vpt_cvq_domain_driver_ok(struct kunit *test)
 }
 
 /*
- * Test that virtio-vdpa is the one kernel client: its device runs on the
- * DMA API, without the driver's domain, and the next client that resets
- * the device without it is a user-space client again.
+ * Bind virtio-vdpa, the DMA API on the vDPA device putting memory at
+ * @offset on its bus (0: no translation), and send one command on its
+ * CVQ: served as the
+ * kernel client's, on the DMA API without the driver's domain; the next
+ * client that resets the device without virtio-vdpa is user space again.
  */
-static void vpt_cvq_kernel_client(struct kunit *test)
+static void vpt_cvq_kernel_send(struct kunit *test, u64 offset)
 {
 	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct bus_dma_region *map;
 	struct vdpa_device *vdpa;
 	struct vpt_client *c;
 	struct vp_svq_dev *dev;
-	u8 cmd[3] = { VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0 };
+	u8 cmd[3] = { VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 1 };
 	u8 ack = VPT_NO_ACK;
 
 	KUNIT_ASSERT_EQ(test, vpt_add(e, NULL), 0);
@@ -1811,6 +1815,14 @@ static void vpt_cvq_kernel_client(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, vdpa);
 	dev = vdpa_to_vp_svq(vdpa);
 	KUNIT_EXPECT_FALSE(test, dev->kernel_client);
+	if (offset) {
+		/* The driver core frees it when the driver unbinds. */
+		map = kcalloc(2, sizeof(*map), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, map);
+		map->dma_start = offset;
+		map->size = offset;
+		vdpa->dev.dma_range_map = map;
+	}
 	c = vpt_client_bind(e);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_TRUE(test, dev->kernel_client);
@@ -1818,11 +1830,29 @@ static void vpt_cvq_kernel_client(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dev->cvq.hw.in_domain);
 	KUNIT_EXPECT_EQ(test, vpt_client_cvq(c, cmd, sizeof(cmd), &ack), 1);
 	KUNIT_EXPECT_EQ(test, ack, VIRTIO_NET_OK);
-	KUNIT_EXPECT_FALSE(test, e->m->net.promisc);
+	KUNIT_EXPECT_TRUE(test, e->m->net.promisc);
+	KUNIT_EXPECT_FALSE(test, dev->cvq.broken);
 	vpt_client_unbind(e);
+	KUNIT_EXPECT_NULL(test, vdpa->dev.dma_range_map);
 	KUNIT_ASSERT_EQ(test, vdpa->config->reset(vdpa), 0);
 	KUNIT_EXPECT_FALSE(test, dev->kernel_client);
 	KUNIT_EXPECT_EQ(test, e->iommu_attaches, 0);
+}
+
+/* Test that virtio-vdpa is the one kernel client. */
+static void vpt_cvq_kernel_client(struct kunit *test)
+{
+	vpt_cvq_kernel_send(test, 0);
+}
+
+/*
+ * Test that a kernel client's CVQ addresses are read back as the DMA API
+ * made them, not taken for physical addresses: here the vDPA device's DMA
+ * addresses sit 1 TiB above memory, as behind a bus offset.
+ */
+static void vpt_cvq_kernel_dma_offset(struct kunit *test)
+{
+	vpt_cvq_kernel_send(test, SZ_1T);
 }
 
 /*
@@ -1984,6 +2014,7 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_map_cost),
 	KUNIT_CASE(vpt_cvq_domain_driver_ok),
 	KUNIT_CASE(vpt_cvq_kernel_client),
+	KUNIT_CASE(vpt_cvq_kernel_dma_offset),
 	KUNIT_CASE(vpt_cvq_reset_timeout),
 	KUNIT_CASE(vpt_cvq_access_platform),
 	{}

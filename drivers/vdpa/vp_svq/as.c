@@ -14,8 +14,10 @@
  *
  * A kernel client (virtio-vdpa) maps nothing: its data queues use the DMA
  * API on the function, and its CVQ uses the DMA API on the vDPA device
- * itself, which has no IOMMU: CVQ addresses are physical addresses then.
- * A user-space client's device runs only through the driver's domain.
+ * itself, which has no IOMMU. The driver turns such DMA addresses back into
+ * physical ones the way the DMA API made them (a bus offset, a memory
+ * encryption bit). A user-space client's device runs only through the
+ * driver's domain.
  *
  * The driver holds a reference on every page of a client mapping it may
  * touch, from dma_map() to dma_unmap(): vhost-vdpa unpins a mapping's
@@ -24,6 +26,7 @@
  */
 
 #include <kunit/static_stub.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
@@ -581,8 +584,9 @@ struct vdpa_iova_range vp_svq_get_iova_range(struct vdpa_device *vdpa)
  * @vdpa: the vDPA device
  * @idx: queue index
  *
- * Return: the vDPA device itself for the CVQ (served in software, so its
- * DMA addresses are physical), the function for the data queues.
+ * Return: the vDPA device itself for the CVQ (served in software: its DMA
+ * API translates for no IOMMU, and the driver reads the addresses back
+ * with dma_to_phys()), the function for the data queues.
  */
 struct device *vp_svq_get_vq_dma_dev(struct vdpa_device *vdpa, u16 idx)
 {
@@ -816,12 +820,27 @@ void vp_svq_as_release(struct vp_svq_dev *dev)
 /* ---- access to client memory: the shadow CVQ, ring state, shadow rings ---- */
 
 /*
- * A kernel client hands the CVQ physical addresses (see get_vq_dma_dev).
- * Only virtio-vdpa is such a client (see vp_svq_as_reset()).
+ * A kernel client's addresses are its own: DMA API addresses, not
+ * translated through mappings. Only virtio-vdpa is such a client (see
+ * vp_svq_as_reset()).
  */
 static bool vp_svq_as_identity(struct vp_svq_dev *dev)
 {
 	return READ_ONCE(dev->kernel_client);
+}
+
+/*
+ * Physical address behind kernel-client address @addr of @dma_dev, which
+ * translates nothing itself. The virtio ring uses the DMA API only with
+ * VIRTIO_F_ACCESS_PLATFORM (vring_use_dma_api()); without it, its
+ * addresses are physical already.
+ */
+static phys_addr_t vp_svq_as_kernel_phys(struct vp_svq_dev *dev,
+					 struct device *dma_dev, u64 addr)
+{
+	if (!(dev->driver_features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)))
+		return addr;
+	return dma_to_phys(dma_dev, addr);
 }
 
 /* Copy from or to memory at @pa; -EFAULT for a page that is not memory. */
@@ -898,7 +917,10 @@ int vp_svq_as_access(struct vp_svq_dev *dev, u64 addr, void *buf, size_t len,
 	if (addr + len - 1 < addr)
 		return -EFAULT;
 	if (vp_svq_as_identity(dev))
-		return vp_svq_as_copy_pa(addr, buf, len, write);
+		return vp_svq_as_copy_pa(vp_svq_as_kernel_phys(dev,
+							       &dev->vdpa.dev,
+							       addr),
+					 buf, len, write);
 
 	mutex_lock(&dev->as_lock);
 	iotlb = dev->as[dev->group_asid[VP_SVQ_GROUP_CVQ]];
@@ -928,8 +950,9 @@ static int vp_svq_as_data_phys(struct vp_svq_dev *dev, u64 addr, bool write,
 			*len = PAGE_SIZE - offset_in_page(addr);
 			return *pa ? 0 : -EFAULT;
 		}
-		*pa = addr;
-		*len = U64_MAX - addr + 1;
+		/* Page by page: the bus offset may differ past a region. */
+		*pa = vp_svq_as_kernel_phys(dev, dev->parent->dev, addr);
+		*len = PAGE_SIZE - offset_in_page(addr);
 		return 0;
 	}
 	lockdep_assert_held(&dev->as_lock);

@@ -24,7 +24,13 @@
  *  - no byte of the client's memory changes except the used ring's
  *    entries the shadow answered with, its index and avail event, and
  *    the first byte of device-writable descriptors (the ack);
- *  - the device's own CVQ sees nothing the model calls a violation.
+ *  - the device's own CVQ sees nothing the model calls a violation;
+ *  - the shadow serves no request the kernel's vringh refuses: each
+ *    request is also walked with vringh_getdesc_iotlb() over the same
+ *    address space, its readable bytes pulled, before the kick. The run
+ *    counts the requests vringh takes and the shadow refuses (chains the
+ *    spec forbids that vringh lets through, and what the CVQ needs on top:
+ *    a writable ack, a command the driver can relay).
  */
 
 #include <linux/bitmap.h>
@@ -33,6 +39,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <linux/vringh.h>
 
 #include "vp_svq_fuzz.h"
 #include "vp_svq_test.h"
@@ -111,6 +118,12 @@ static const unsigned int fzc_optional[] = {
  * @max_us: longest kick, until the shadow was done
  * @cmd: the command being built
  * @acked: requests the shadow acked VIRTIO_NET_OK
+ * @vrh: vringh over the client's ring, to compare with
+ * @vrh_lock: the lock vringh takes around its translations; the test
+ *	thread is its one user, so it orders against nothing
+ * @vrh_ok: per avail slot before the kick, vringh took the request there
+ * @agree: requests both took, or both refused
+ * @stricter: requests vringh took and the shadow refused
  */
 struct fzc {
 	struct vfz f;
@@ -133,6 +146,11 @@ struct fzc {
 	s64 max_us;
 	u8 cmd[VP_SVQ_CVQ_CMD_MAX + 64];
 	unsigned int acked;
+	struct vringh vrh;
+	spinlock_t vrh_lock; /* vringh's, around its iotlb lookups */
+	bool vrh_ok[FZC_QSZ];
+	unsigned int agree;
+	unsigned int stricter;
 };
 
 static u64 fzc_iova(unsigned int r, u32 off)
@@ -613,6 +631,72 @@ static void fzc_compare(struct fzc *s, unsigned long **mask, u16 from, u16 to)
 	}
 }
 
+/*
+ * Does vringh take the request at avail position @pos: a chain it can
+ * walk, and readable bytes it can pull? Reads only.
+ */
+static bool fzc_vringh_takes(struct fzc *s, u16 pos)
+{
+	struct vringh_kiov riov, wiov;
+	u8 buf[256];
+	ssize_t n;
+	bool ok;
+	u16 head;
+
+	vringh_kiov_init(&riov, NULL, 0);
+	vringh_kiov_init(&wiov, NULL, 0);
+	s->vrh.last_avail_idx = pos;
+	ok = vringh_getdesc_iotlb(&s->vrh, &riov, &wiov, &head, GFP_KERNEL) == 1;
+	if (ok) {
+		/* 0 once every readable byte was pulled, -errno if one cannot be. */
+		do {
+			n = vringh_iov_pull_iotlb(&s->vrh, &riov, buf, sizeof(buf));
+		} while (n > 0);
+		ok = !n;
+	}
+	vringh_kiov_cleanup(&riov);
+	vringh_kiov_cleanup(&wiov);
+	return ok;
+}
+
+/* Walk every request made available with vringh, as the shadow will. */
+static void fzc_vringh_walk(struct fzc *s)
+{
+	u16 pos = s->dev->cvq.last_avail, n = s->next_avail - pos, i;
+
+	memset(s->vrh_ok, 0, sizeof(s->vrh_ok));
+	if (n > FZC_QSZ ||
+	    vringh_init_iotlb(&s->vrh, s->features, FZC_QSZ, false,
+			      (struct vring_desc *)(uintptr_t)fzc_iova(FZC_DESC, 0),
+			      (struct vring_avail *)(uintptr_t)fzc_iova(FZC_AVAIL, 0),
+			      (struct vring_used *)(uintptr_t)fzc_iova(FZC_USED, 0)))
+		return;
+	vringh_set_iotlb(&s->vrh, s->dev->as[s->dev->group_asid[VP_SVQ_GROUP_CVQ]],
+			 &s->vrh_lock);
+	for (i = 0; i < n; i++)
+		s->vrh_ok[i] = fzc_vringh_takes(s, pos + i);
+}
+
+/*
+ * The request at avail position @k - @from was answered with @len bytes
+ * written: 1 only if the shadow took it. vringh must have taken it too.
+ */
+static void fzc_vringh_compare(struct fzc *s, u16 k, u16 from, u32 len)
+{
+	bool took;
+
+	if ((u16)(k - from) >= FZC_QSZ)
+		return;
+	took = s->vrh_ok[(u16)(k - from)];
+	if (len == 1 && !took)
+		vfz_violation(&s->f, "used entry %u: served a request vringh refuses",
+			      k);
+	else if (len == 1 || !took)
+		s->agree++;
+	else
+		s->stricter++;
+}
+
 /* Kick, wait for the shadow, check what it did. */
 static void fzc_kick(struct fzc *s, unsigned long **mask)
 {
@@ -631,6 +715,7 @@ static void fzc_kick(struct fzc *s, unsigned long **mask)
 		memcpy(s->snap[r], s->mem[r], fzc_regions[r].size);
 	}
 	fzc_allowed(s, mask);
+	fzc_vringh_walk(s);
 	t0 = ktime_get();
 	s->ops->kick_vq(s->vdpa, s->idx);
 	while (flush_work(&cvq->work))
@@ -662,6 +747,7 @@ static void fzc_kick(struct fzc *s, unsigned long **mask)
 				      __virtio32_to_cpu(true, e->len), head);
 			break;
 		}
+		fzc_vringh_compare(s, k, from, __virtio32_to_cpu(true, e->len));
 	}
 	fzc_compare(s, mask, from, to);
 }
@@ -765,15 +851,18 @@ static void vfz_cvq(struct kunit *test)
 					sizeof(long), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, mask[r]);
 	}
+	spin_lock_init(&s->vrh_lock);
 	fzc_setup(test, s);
 	vfz_begin(&s->f, test, "cvq", &sum, VFZ_CVQ_CASES);
 	while (vfz_next(&s->f))
 		fzc_case(s, mask);
-	kunit_info(test, "fuzz cvq: at most %llu requests served by one kick, the longest kick %lld us; %u requests acked OK\n",
-		   s->max_served, s->max_us, s->acked);
+	kunit_info(test, "fuzz cvq: at most %llu requests served by one kick, the longest kick %lld us; %u requests acked OK; vringh: %u requests judged alike, %u taken by vringh and refused by the shadow\n",
+		   s->max_served, s->max_us, s->acked, s->agree, s->stricter);
 	/* The checks above are not vacuous: commands reach the device. */
-	if (s->f.cases >= 100)
+	if (s->f.cases >= 100) {
 		KUNIT_EXPECT_GT(test, s->acked, s->f.cases / 4);
+		KUNIT_EXPECT_GT(test, s->agree, s->f.cases / 4);
+	}
 	vfz_end(&s->f);
 }
 

@@ -4,15 +4,16 @@
  *
  * Baseline: the device's own CVQ as the driver drives it,
  * vp_svq_hwcvq_send() on a started device (the driver posts the command,
- * rings the doorbell and polls its used index, sleeping 6 to 20 us
- * between looks). Compared with it: the same command posted by a client
+ * rings the doorbell and polls its used index with vp_svq_poll_timeout():
+ * looks again at once for 20 us, then sleeps 5 us, twice that each time
+ * up to 100 us). Compared with it: the same command posted by a client
  * on its CVQ, a split ring in kernel memory reached through address space
  * 1 as QEMU sets it up (vdpa_config_ops driven directly, the CVQ group
  * bound to ASID 1, the ring mapped there with dma_map), kicked through
  * kick_vq and served by the shadow CVQ, which relays it with
  * vp_svq_hwcvq_send(). The client waits for its used entry in one of two
- * ways: it polls the used index as the driver polls its device's (a look
- * every 6 to 20 us), or it sleeps until the queue's callback.
+ * ways: it polls the used index as the driver polls its device's
+ * (vp_svq_poll_timeout()), or it sleeps until the queue's callback.
  *
  * The command is VIRTIO_NET_CTRL_RX_PROMISC, on and off in turn. The three
  * ways alternate in rounds so that drift affects them alike. Each sample
@@ -29,7 +30,6 @@
  * on a queue like the model's, polled as the driver polls the device.
  */
 
-#include <linux/iopoll.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -48,10 +48,9 @@
 /* How long the client waits for one used entry. */
 #define VPB_CVQ_WAIT_MS		1000
 /*
- * The driver's poll of its device CVQ (cvq.c): sleep between looks, and
- * bound. The polling client polls its used index the same way.
+ * Bound of the driver's poll of its device CVQ (cvq.c). The polling client
+ * polls its used index the same way.
  */
-#define VPB_HWCVQ_POLL_US	20
 #define VPB_HWCVQ_TIMEOUT_US	(1000 * USEC_PER_MSEC)
 /* Offset of the ack byte in the client's command buffer. */
 #define VPB_CVQ_ACK		64
@@ -223,16 +222,15 @@ static u16 vpb_cvq_used_idx(struct vpb_cvq *b)
 /*
  * Poll the used index as the driver polls its device CVQ. UML has one CPU:
  * a client spinning with cond_resched() (as virtio_net waits for its CVQ)
- * keeps it from the shadow's work item until the next tick (10 ms), and
- * one sleeping 1 us between looks took 88 ms a command (median) here.
+ * keeps it from the shadow's work item until the next tick (10 ms), so
+ * the shadow runs once the poll has gone to sleep.
  */
 static int vpb_cvq_poll(struct vpb_cvq *b, u16 want)
 {
 	u16 used;
 
-	return read_poll_timeout(vpb_cvq_used_idx, used, used == want,
-				 VPB_HWCVQ_POLL_US, VPB_HWCVQ_TIMEOUT_US, false,
-				 b);
+	return vp_svq_poll_timeout(vpb_cvq_used_idx, used, used == want,
+				   VPB_HWCVQ_TIMEOUT_US, b);
 }
 
 /* Sleep until the CVQ's callback, then look at the used index. */
@@ -394,9 +392,8 @@ static void vpb_cvq_wake_floor(struct kunit *test, struct vpb_samples *s)
 		w.done = false;
 		t0 = ktime_get_ns();
 		queue_work(wq, &w.work);
-		ret = read_poll_timeout(vpb_wake_done, done, done,
-					VPB_HWCVQ_POLL_US, VPB_HWCVQ_TIMEOUT_US,
-					false, &w);
+		ret = vp_svq_poll_timeout(vpb_wake_done, done, done,
+					  VPB_HWCVQ_TIMEOUT_US, &w);
 		vpb_add(s, ktime_get_ns() - t0);
 		if (ret)
 			break;

@@ -1139,7 +1139,11 @@ struct vpm *vpm_create(struct device *dev, const struct vpm_config *cfg)
 	vpm_reset_locked(m);
 	m->resets = 0;
 
-	m->wq = alloc_ordered_workqueue("vpm%p", 0, m);
+	/*
+	 * A device works beside the CPU: high priority gets the model the
+	 * CPU as soon as a doorbell wakes it, however busy the caller is.
+	 */
+	m->wq = alloc_ordered_workqueue("vpm%p", WQ_HIGHPRI, m);
 	if (!m->wq) {
 		ret = -ENOMEM;
 		goto err_free;

@@ -13,7 +13,6 @@
  * it starts again after a reset.
  */
 
-#include <linux/iopoll.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <uapi/linux/vdpa.h>
@@ -34,7 +33,6 @@
 
 /* How long the device may take to ack one command. */
 #define VP_SVQ_HWCVQ_TIMEOUT_MS	1000
-#define VP_SVQ_HWCVQ_POLL_US	20
 
 /* The ack a request gets before anything is known about it. */
 #define VP_SVQ_CVQ_NO_ACK	((u8)VIRTIO_NET_ERR)
@@ -182,10 +180,9 @@ int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 	avail->idx = __cpu_to_virtio16(true, cvq->hw_avail);
 	vp_iowrite16(cvq->hw_qid, dev->parent->notify[cvq->hw_qid].addr);
 
-	ret = read_poll_timeout(vp_svq_hwcvq_used_idx, used,
-				used == cvq->hw_avail, VP_SVQ_HWCVQ_POLL_US,
-				VP_SVQ_HWCVQ_TIMEOUT_MS * USEC_PER_MSEC, false,
-				cvq);
+	ret = vp_svq_poll_timeout(vp_svq_hwcvq_used_idx, used,
+				  used == cvq->hw_avail,
+				  VP_SVQ_HWCVQ_TIMEOUT_MS * USEC_PER_MSEC, cvq);
 	if (ret) {
 		cvq->hw_broken = true;
 		dev_err_ratelimited(dev->parent->dev,

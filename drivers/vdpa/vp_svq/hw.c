@@ -6,7 +6,8 @@
  */
 
 #include <linux/bitops.h>
-#include <linux/iopoll.h>
+#include <linux/delay.h>
+#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/unaligned.h>
 #include <linux/virtio_config.h>
@@ -16,10 +17,61 @@
 
 /* How long a device may take to complete a reset (virtio 1.x 2.1.1). */
 #define VP_SVQ_RESET_TIMEOUT_MS		1000
-#define VP_SVQ_RESET_POLL_US		100
+
+/*
+ * Waiting for the device: looks without sleeping for the first
+ * VP_SVQ_POLL_SPIN_US, then sleeps between looks, from VP_SVQ_POLL_MIN_US,
+ * each sleep twice the last, up to VP_SVQ_POLL_MAX_US.
+ */
+#define VP_SVQ_POLL_SPIN_US		20
+#define VP_SVQ_POLL_MIN_US		5
+#define VP_SVQ_POLL_MAX_US		100
 
 /* A config read retried this often without a stable generation fails. */
 #define VP_SVQ_CONFIG_READ_RETRIES	16
+
+/**
+ * vp_svq_poll_start() - start a wait for the device
+ * @p: the wait
+ * @timeout_us: how long the device may take
+ */
+void vp_svq_poll_start(struct vp_svq_poll *p, u64 timeout_us)
+{
+	ktime_t now = ktime_get();
+
+	p->spin_end = ktime_add_us(now, VP_SVQ_POLL_SPIN_US);
+	p->end = ktime_add_us(now, timeout_us);
+	p->sleep_us = VP_SVQ_POLL_MIN_US;
+}
+
+/**
+ * vp_svq_poll_wait() - wait before the next look at the device
+ * @p: the wait
+ *
+ * Most of what the driver waits for (a control command, a queue stop, a
+ * suspend) takes a device microseconds: for the first
+ * VP_SVQ_POLL_SPIN_US the next look comes at once, after giving the CPU
+ * to anyone who needs it (the way virtio_net waits for its control
+ * queue). A device that takes longer gets sleeps that grow to
+ * VP_SVQ_POLL_MAX_US, so that a slow one costs little CPU. May sleep.
+ *
+ * Return: false once the wait has timed out.
+ */
+bool vp_svq_poll_wait(struct vp_svq_poll *p)
+{
+	ktime_t now = ktime_get();
+
+	if (ktime_after(now, p->end))
+		return false;
+	if (ktime_before(now, p->spin_end)) {
+		cond_resched();
+		cpu_relax();
+		return true;
+	}
+	usleep_range(p->sleep_us, 2 * p->sleep_us);
+	p->sleep_us = min(2 * p->sleep_us, VP_SVQ_POLL_MAX_US);
+	return true;
+}
 
 /**
  * vp_svq_hw_reset() - reset the device and wait until it has completed
@@ -38,10 +90,8 @@ int vp_svq_hw_reset(struct vp_svq_parent *parent)
 	int ret;
 
 	vp_modern_set_status(mdev, 0);
-	ret = read_poll_timeout(vp_modern_get_status, status, !status,
-				VP_SVQ_RESET_POLL_US,
-				VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC,
-				false, mdev);
+	ret = vp_svq_poll_timeout(vp_modern_get_status, status, !status,
+				  VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC, mdev);
 	if (ret)
 		dev_err(parent->dev,
 			"device did not complete reset in %u ms (status 0x%02x)\n",
@@ -81,10 +131,8 @@ int vp_svq_hw_queue_reset(struct vp_svq_parent *parent, u16 qid)
 	cfg = (struct virtio_pci_modern_common_cfg __iomem *)mdev->common;
 	vp_iowrite16(qid, &cfg->cfg.queue_select);
 	vp_iowrite16(1, &cfg->queue_reset);
-	ret = read_poll_timeout(vp_svq_hw_queue_is_reset, done, done,
-				VP_SVQ_RESET_POLL_US / 4,
-				VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC,
-				false, cfg);
+	ret = vp_svq_poll_timeout(vp_svq_hw_queue_is_reset, done, done,
+				  VP_SVQ_RESET_TIMEOUT_MS * USEC_PER_MSEC, cfg);
 	if (ret)
 		dev_err(parent->dev, "vq %u did not complete its reset in %u ms\n",
 			qid, VP_SVQ_RESET_TIMEOUT_MS);

@@ -25,14 +25,12 @@
  * before it resets the device).
  */
 
-#include <linux/iopoll.h>
 #include <linux/virtio_config.h>
 
 #include "vp_svq.h"
 
 /* How long a device may take to suspend, resume or stop a queue. */
 #define VP_SVQ_STATE_TIMEOUT_MS	1000
-#define VP_SVQ_STATE_POLL_US	50
 /* How long transmit buffers in flight get to complete on a plain device. */
 #define VP_SVQ_DRAIN_TIMEOUT_MS	100
 
@@ -147,11 +145,10 @@ static int vp_svq_state_wait_stopped(struct vp_svq_dev *dev, u16 qid)
 	u16 status;
 	int ret;
 
-	ret = read_poll_timeout(vp_svq_state_queue_status, status,
-				status == VP_SVQ_QUEUE_STOPPED,
-				VP_SVQ_STATE_POLL_US,
-				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
-				parent, qid);
+	ret = vp_svq_poll_timeout(vp_svq_state_queue_status, status,
+				  status == VP_SVQ_QUEUE_STOPPED,
+				  VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC,
+				  parent, qid);
 	if (ret)
 		dev_err_ratelimited(parent->dev, "%s: vq %u did not stop in %u ms\n",
 				    dev_name(&dev->vdpa.dev), qid, VP_SVQ_STATE_TIMEOUT_MS);
@@ -177,13 +174,11 @@ static int vp_svq_state_suspend_device(struct vp_svq_dev *dev)
 	int ret;
 
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_SUSPEND);
-	ret = read_poll_timeout(vp_modern_get_status, status,
-				(status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
-				((status & VIRTIO_CONFIG_S_SUSPEND) &&
-				 !(status & VIRTIO_CONFIG_S_DRIVER_OK)),
-				VP_SVQ_STATE_POLL_US,
-				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
-				mdev);
+	ret = vp_svq_poll_timeout(vp_modern_get_status, status,
+				  (status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
+				  ((status & VIRTIO_CONFIG_S_SUSPEND) &&
+				   !(status & VIRTIO_CONFIG_S_DRIVER_OK)),
+				  VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, mdev);
 	if (ret) {
 		dev_err_ratelimited(dev->parent->dev,
 				    "%s: device did not suspend in %u ms (status 0x%02x)\n",
@@ -206,11 +201,9 @@ static int vp_svq_state_resume_device(struct vp_svq_dev *dev)
 	int ret;
 
 	vp_modern_set_status(mdev, status | VIRTIO_CONFIG_S_DRIVER_OK);
-	ret = read_poll_timeout(vp_modern_get_status, status,
-				!(status & VIRTIO_CONFIG_S_SUSPEND),
-				VP_SVQ_STATE_POLL_US,
-				VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, false,
-				mdev);
+	ret = vp_svq_poll_timeout(vp_modern_get_status, status,
+				  !(status & VIRTIO_CONFIG_S_SUSPEND),
+				  VP_SVQ_STATE_TIMEOUT_MS * USEC_PER_MSEC, mdev);
 	if (ret)
 		dev_err_ratelimited(dev->parent->dev,
 				    "%s: device did not resume in %u ms (status 0x%02x)\n",

@@ -482,6 +482,55 @@ static inline struct vp_svq_dev *vdpa_to_vp_svq(struct vdpa_device *vdpa)
 	 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
 /* hw.c */
+
+/**
+ * struct vp_svq_poll - one wait for the device, in vp_svq_poll_timeout()
+ * @spin_end: until then, look again without sleeping
+ * @end: the device is late from then on
+ * @sleep_us: the next sleep between looks
+ */
+struct vp_svq_poll {
+	ktime_t spin_end;
+	ktime_t end;
+	unsigned int sleep_us;
+};
+
+void vp_svq_poll_start(struct vp_svq_poll *p, u64 timeout_us);
+bool vp_svq_poll_wait(struct vp_svq_poll *p);
+
+/**
+ * vp_svq_poll_timeout() - read_poll_timeout() that looks often at first
+ * @op: read the device, called with @args
+ * @val: receives what @op returns
+ * @cond: stop once true (may use @val)
+ * @timeout_us: how long the device may take
+ * @args: arguments of @op
+ *
+ * See vp_svq_poll_wait() for when it looks. May sleep.
+ *
+ * Return: 0, or -ETIMEDOUT with @val as last read.
+ */
+#define vp_svq_poll_timeout(op, val, cond, timeout_us, args...)	\
+({									\
+	struct vp_svq_poll __poll;					\
+	int __ret = -ETIMEDOUT;						\
+	bool __late = false;						\
+									\
+	vp_svq_poll_start(&__poll, timeout_us);				\
+	for (;;) {							\
+		(val) = op(args);					\
+		if (cond) {						\
+			__ret = 0;					\
+			break;						\
+		}							\
+		/* One more look once late: the wait may have slept. */	\
+		if (__late)						\
+			break;						\
+		__late = !vp_svq_poll_wait(&__poll);			\
+	}								\
+	__ret;								\
+})
+
 int vp_svq_hw_probe(struct vp_svq_parent *parent);
 int vp_svq_hw_reset(struct vp_svq_parent *parent);
 int vp_svq_hw_queue_reset(struct vp_svq_parent *parent, u16 qid);

@@ -1217,6 +1217,94 @@ static void vpt_cvq_identical_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->dev->cvq.failed, 1);
 }
 
+/*
+ * Make six requests available together on a device whose CVQ holds
+ * @cvq_size entries: they reach it behind @kicks doorbells and are
+ * answered in order, each with its own ack; a command the device fails
+ * changes no tracked state.
+ */
+static void vpt_cvq_batch_run(struct kunit *test, u16 cvq_size,
+			      unsigned int want_kicks)
+{
+	static const u8 on = 1, off;
+	static const struct {
+		u8 cmd;
+		const u8 *val;
+	} req[] = {
+		{ VIRTIO_NET_CTRL_RX_PROMISC, &on },
+		{ VIRTIO_NET_CTRL_RX_ALLMULTI, &on },
+		{ VIRTIO_NET_CTRL_RX_PROMISC, &off },
+		{ VIRTIO_NET_CTRL_RX_PROMISC, &on },
+		{ VIRTIO_NET_CTRL_RX_PROMISC, &off },
+		{ VIRTIO_NET_CTRL_RX_PROMISC, &on },
+	};
+	struct vp_svq_cvq *cvq;
+	u16 head[ARRAY_SIZE(req)], used;
+	struct vpm_config cfg;
+	struct vpt_sh *s;
+	struct vpm *m;
+	unsigned int kicks, commands, i;
+	u8 *ack[ARRAY_SIZE(req)];
+
+	vpm_default_config(&cfg);
+	cfg.cvq_queue_size = cvq_size;
+	s = vpt_sh_new(test, &cfg, NULL, 0);
+	cvq = &s->dev->cvq;
+	m = s->e->m;
+	KUNIT_EXPECT_EQ(test, m->q[cvq->hw_qid].size, min_t(u16, cvq_size, 32));
+	for (i = 0; i < ARRAY_SIZE(req); i++)
+		head[i] = vpt_sh_post(s, VIRTIO_NET_CTRL_RX, req[i].cmd,
+				      req[i].val, 1, &ack[i]);
+	used = vpt_sh_used_idx(s);
+	kicks = m->q[cvq->hw_qid].kicks;
+	commands = m->net.commands;
+	/* The device fails ALLMULTI, the second command in flight. */
+	vpm_fail_next_cvq(m, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_ALLMULTI);
+	for (i = 0; i < ARRAY_SIZE(req); i++)
+		vpt_sh_publish(s, head[i]);
+	vpt_sh_kick(s);
+
+	KUNIT_EXPECT_EQ(test, m->q[cvq->hw_qid].kicks - kicks, want_kicks);
+	KUNIT_EXPECT_EQ(test, m->net.commands - commands, ARRAY_SIZE(req));
+	KUNIT_EXPECT_EQ(test, vpt_sh_used_idx(s), (u16)(used + ARRAY_SIZE(req)));
+	for (i = 0; i < ARRAY_SIZE(req); i++) {
+		KUNIT_EXPECT_EQ(test, vpt_sh_used_id(s, used + i), head[i]);
+		KUNIT_EXPECT_EQ(test, vpt_sh_used_len(s, used + i), 1);
+		KUNIT_EXPECT_EQ(test, *ack[i], i == 1 ? VIRTIO_NET_ERR :
+						 VIRTIO_NET_OK);
+	}
+	KUNIT_EXPECT_TRUE(test, m->net.promisc);
+	KUNIT_EXPECT_FALSE(test, m->net.allmulti);
+	mutex_lock(&cvq->lock);
+	KUNIT_EXPECT_TRUE(test, cvq->state.rx_modes &
+			  BIT(VIRTIO_NET_CTRL_RX_PROMISC));
+	KUNIT_EXPECT_FALSE(test, cvq->state.rx_modes &
+			   BIT(VIRTIO_NET_CTRL_RX_ALLMULTI));
+	mutex_unlock(&cvq->lock);
+	/* The device's CVQ is idle again: the replay's path still works. */
+	KUNIT_EXPECT_EQ(test, vpt_sh_send(s, VIRTIO_NET_CTRL_RX,
+					  VIRTIO_NET_CTRL_RX_PROMISC, &off, 1),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_FALSE(test, m->net.promisc);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/* Test that requests made available together reach the device together. */
+static void vpt_cvq_batched(struct kunit *test)
+{
+	vpt_cvq_batch_run(test, 64, 1);
+}
+
+/*
+ * Test that a device CVQ of 4 entries takes the same requests two at a
+ * time, and one of 2 entries one at a time.
+ */
+static void vpt_cvq_batched_small_device(struct kunit *test)
+{
+	vpt_cvq_batch_run(test, 4, 3);
+	vpt_cvq_batch_run(test, 2, 6);
+}
+
 /* --- a device CVQ that never answers ---------------------------------------- */
 
 static void vpt_cvq_device_stuck(struct kunit *test)
@@ -2003,6 +2091,8 @@ static struct kunit_case vpt_cvq_cases[] = {
 	KUNIT_CASE(vpt_cvq_mac_generation),
 	KUNIT_CASE(vpt_cvq_broken_ring),
 	KUNIT_CASE(vpt_cvq_identical_in_flight),
+	KUNIT_CASE(vpt_cvq_batched),
+	KUNIT_CASE(vpt_cvq_batched_small_device),
 	KUNIT_CASE(vpt_cvq_device_stuck),
 	KUNIT_CASE(vpt_cvq_replay),
 	KUNIT_CASE(vpt_cvq_mac_provisioned),

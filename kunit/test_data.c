@@ -426,7 +426,7 @@ static void vpt_data_cvq(struct kunit *test)
 	 * runs on the driver's ring, not on the client's.
 	 */
 	KUNIT_EXPECT_TRUE(test, e->m->q[4].enabled);
-	KUNIT_EXPECT_EQ(test, e->m->q[4].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[4].size, 32);
 	KUNIT_EXPECT_NE(test, e->m->q[4].desc,
 			virtqueue_get_desc_addr(c->vqs[c->cvq]));
 	KUNIT_EXPECT_EQ(test, e->m->q[4].desc, dev->cvq.hw.addr);

@@ -218,7 +218,7 @@ static void vpt_ops_vq_setup_kick_irq(struct kunit *test)
 	 */
 	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
 	KUNIT_EXPECT_TRUE(test, e->m->q[2].enabled);
-	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 32);
 	KUNIT_EXPECT_EQ(test, e->m->q[2].msix_vector, VIRTIO_MSI_NO_VECTOR);
 	KUNIT_EXPECT_EQ(test, e->m->q[0].size, 64);
 	KUNIT_EXPECT_EQ(test, e->m->q[1].size, 128);
@@ -478,7 +478,7 @@ static void vpt_ops_cvq_mapping(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ops->get_vq_ready(vdpa, 4));
 	/* The device's CVQ: the driver's 4-entry ring, not the client's. */
 	KUNIT_EXPECT_TRUE(test, e->m->q[8].enabled);
-	KUNIT_EXPECT_EQ(test, e->m->q[8].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[8].size, 32);
 	KUNIT_EXPECT_EQ(test, e->m->q[8].desc, dev->cvq.hw.addr);
 	for (q = 0; q < 8; q++)
 		KUNIT_EXPECT_FALSE_MSG(test, e->m->q[q].enabled, "queue %u", q);
@@ -571,7 +571,7 @@ static void vpt_ops_index_late_enable(struct kunit *test)
 	vpt_setup_vq(test, vdpa, 2, 64, &cb);
 	KUNIT_EXPECT_FALSE(test, ops->get_vq_ready(vdpa, 2));
 	KUNIT_EXPECT_EQ(test, e->m->q[2].desc, dev->cvq.hw.addr);
-	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 4);
+	KUNIT_EXPECT_EQ(test, e->m->q[2].size, 32);
 	KUNIT_EXPECT_TRUE(test, e->m->q[2].enabled);
 	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
 	KUNIT_EXPECT_EQ(test, e->m->violations, 0);

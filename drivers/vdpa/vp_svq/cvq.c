@@ -5,8 +5,10 @@
  * The client's CVQ never reaches the device. A kick schedules a work item
  * that reads the client's split ring through the CVQ group's address
  * space, checks each request (net_state.c), relays it to the device's own
- * CVQ, which the driver drives from a ring of its own, one command at a
- * time, and writes the device's ack back into the request's ack buffer.
+ * CVQ, which the driver drives from a ring of its own, and writes the
+ * device's ack back into the request's ack buffer. The requests a client
+ * makes available together (up to VP_SVQ_CVQ_BATCH) go to the device
+ * together, behind one doorbell and one wait.
  * Requests are answered in ring order, each by its own descriptor chain,
  * so two identical requests get two acks. Commands the device acked
  * VIRTIO_NET_OK update the net state, which is replayed to the device when
@@ -21,17 +23,22 @@
 
 /*
  * The device's CVQ as the driver lays it out in two pages: what the device
- * only reads (descriptors, avail ring, the command) in the first, mapped
- * read-only for the device, what it writes (used ring, ack) in the second.
+ * only reads (descriptors, avail ring, the commands) in the first, mapped
+ * read-only for the device, what it writes (used ring, acks) in the
+ * second. Up to VP_SVQ_HWCVQ_SLOTS commands are in flight at once, each a
+ * command and an ack descriptor; their bytes are packed in the command
+ * area, one ack byte each.
  */
-#define VP_SVQ_HWCVQ_NUM	4
+#define VP_SVQ_HWCVQ_NUM	32
+#define VP_SVQ_HWCVQ_SLOTS	(VP_SVQ_HWCVQ_NUM / 2)
 #define VP_SVQ_HWCVQ_DESC	0
-#define VP_SVQ_HWCVQ_AVAIL	64
-#define VP_SVQ_HWCVQ_CMD	512
+#define VP_SVQ_HWCVQ_AVAIL	512
+#define VP_SVQ_HWCVQ_CMD	640
+#define VP_SVQ_HWCVQ_CMD_END	PAGE_SIZE
 #define VP_SVQ_HWCVQ_USED	PAGE_SIZE
-#define VP_SVQ_HWCVQ_ACK	(PAGE_SIZE + 256)
+#define VP_SVQ_HWCVQ_ACK	(PAGE_SIZE + 512)
 
-/* How long the device may take to ack one command. */
+/* How long the device may take to ack the commands in flight. */
 #define VP_SVQ_HWCVQ_TIMEOUT_MS	1000
 
 /* The ack a request gets before anything is known about it. */
@@ -40,9 +47,12 @@
 static_assert(VP_SVQ_HWCVQ_NUM * sizeof(struct vring_desc) <= VP_SVQ_HWCVQ_AVAIL);
 static_assert(VP_SVQ_HWCVQ_AVAIL + sizeof(struct vring_avail) +
 	      (VP_SVQ_HWCVQ_NUM + 1) * sizeof(__virtio16) <= VP_SVQ_HWCVQ_CMD);
-static_assert(VP_SVQ_HWCVQ_CMD + VP_SVQ_CVQ_CMD_MAX <= PAGE_SIZE);
+static_assert(VP_SVQ_HWCVQ_CMD + VP_SVQ_CVQ_CMD_MAX <= VP_SVQ_HWCVQ_CMD_END);
 static_assert(sizeof(struct vring_used) + VP_SVQ_HWCVQ_NUM *
-	      sizeof(struct vring_used_elem) + sizeof(__virtio16) <= 256);
+	      sizeof(struct vring_used_elem) + sizeof(__virtio16) <=
+	      VP_SVQ_HWCVQ_ACK - VP_SVQ_HWCVQ_USED);
+static_assert(VP_SVQ_HWCVQ_ACK + VP_SVQ_HWCVQ_SLOTS <= 2 * PAGE_SIZE);
+static_assert(VP_SVQ_HWCVQ_SLOTS <= VP_SVQ_CVQ_BATCH);
 
 static struct vp_svq_dev *cvq_to_dev(struct vp_svq_cvq *cvq)
 {
@@ -79,10 +89,9 @@ static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 	int ret;
 
 	lockdep_assert_held(&cvq->lock);
-	if (dev->parent->cvq_queue_max < VP_SVQ_HWCVQ_NUM) {
-		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need %u\n",
-				    dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max,
-				    VP_SVQ_HWCVQ_NUM);
+	if (dev->parent->cvq_queue_max < 2) {
+		dev_err_ratelimited(dev->parent->dev, "%s: device CVQ holds %u entries, need 2\n",
+				    dev_name(&dev->vdpa.dev), dev->parent->cvq_queue_max);
 		return -EINVAL;
 	}
 	ret = vp_svq_as_ring_alloc(dev, &cvq->hw, PAGE_SIZE, PAGE_SIZE, 0);
@@ -92,10 +101,15 @@ static int vp_svq_hwcvq_start_locked(struct vp_svq_dev *dev, u16 qid)
 	/* No interrupt: the driver polls for each ack. */
 	vp_svq_hwcvq_avail(cvq)->flags = __cpu_to_virtio16(true, VRING_AVAIL_F_NO_INTERRUPT);
 	cvq->hw_qid = qid;
+	cvq->hw_num = min_t(u16, VP_SVQ_HWCVQ_NUM,
+			    rounddown_pow_of_two(dev->parent->cvq_queue_max));
+	cvq->hw_slots = cvq->hw_num / 2;
 	cvq->hw_avail = 0;
+	cvq->hw_inflight = 0;
+	cvq->hw_cmd_off = VP_SVQ_HWCVQ_CMD;
 	cvq->hw_broken = false;
 
-	vp_modern_set_queue_size(mdev, qid, VP_SVQ_HWCVQ_NUM);
+	vp_modern_set_queue_size(mdev, qid, cvq->hw_num);
 	vp_modern_queue_address(mdev, qid, base + VP_SVQ_HWCVQ_DESC,
 				base + VP_SVQ_HWCVQ_AVAIL,
 				base + VP_SVQ_HWCVQ_USED);
@@ -135,80 +149,122 @@ void vp_svq_hwcvq_stop(struct vp_svq_dev *dev)
 	mutex_unlock(&dev->cvq.lock);
 }
 
+/*
+ * Put a command on the device's CVQ, behind those in flight; the doorbell
+ * is rung by vp_svq_hwcvq_flush(). Return: its slot, -ENOSPC when the
+ * commands in flight fill the ring or the command area, -EIO when the CVQ
+ * is unusable.
+ */
+static int vp_svq_hwcvq_post(struct vp_svq_dev *dev, const void *cmd,
+			     size_t len)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vring_desc *desc = vp_svq_hwcvq_desc(cvq);
+	struct vring_avail *avail = vp_svq_hwcvq_avail(cvq);
+	unsigned int slot = cvq->hw_inflight;
+	u16 head = 2 * slot;
+
+	lockdep_assert_held(&cvq->lock);
+	if (!cvq->hw.va || cvq->hw_broken)
+		return -EIO;
+	if (slot == cvq->hw_slots ||
+	    len > VP_SVQ_HWCVQ_CMD_END - cvq->hw_cmd_off)
+		return -ENOSPC;
+
+	memcpy(cvq->hw.va + cvq->hw_cmd_off, cmd, len);
+	cvq->hw_slot_off[slot] = cvq->hw_cmd_off;
+	cvq->hw_slot_len[slot] = len;
+	((u8 *)cvq->hw.va)[VP_SVQ_HWCVQ_ACK + slot] = VP_SVQ_CVQ_NO_ACK;
+	desc[head].addr = __cpu_to_virtio64(true, cvq->hw.addr + cvq->hw_cmd_off);
+	desc[head].len = __cpu_to_virtio32(true, len);
+	desc[head].flags = __cpu_to_virtio16(true, VRING_DESC_F_NEXT);
+	desc[head].next = __cpu_to_virtio16(true, head + 1);
+	desc[head + 1].addr = __cpu_to_virtio64(true, cvq->hw.addr +
+						VP_SVQ_HWCVQ_ACK + slot);
+	desc[head + 1].len = __cpu_to_virtio32(true, 1);
+	desc[head + 1].flags = __cpu_to_virtio16(true, VRING_DESC_F_WRITE);
+	avail->ring[(u16)(cvq->hw_avail + slot) % cvq->hw_num] =
+		__cpu_to_virtio16(true, head);
+	cvq->hw_cmd_off += len;
+	cvq->hw_inflight++;
+	return slot;
+}
+
+/*
+ * Give the device the commands posted and wait until it has used them
+ * all, at most VP_SVQ_HWCVQ_TIMEOUT_MS. A device that does not answer in
+ * time leaves its CVQ unusable until the next reset. Return: 0 or
+ * -ETIMEDOUT; the slots are free again either way.
+ */
+static int vp_svq_hwcvq_flush(struct vp_svq_dev *dev)
+{
+	struct vp_svq_cvq *cvq = &dev->cvq;
+	struct vring_avail *avail = vp_svq_hwcvq_avail(cvq);
+	u16 want = cvq->hw_avail + cvq->hw_inflight;
+	unsigned int n = cvq->hw_inflight;
+	u16 used;
+	int ret;
+
+	lockdep_assert_held(&cvq->lock);
+	cvq->hw_inflight = 0;
+	cvq->hw_cmd_off = VP_SVQ_HWCVQ_CMD;
+	if (!n)
+		return 0;
+	/* The device must see the descriptors before the index moves. */
+	dma_wmb();
+	cvq->hw_avail = want;
+	avail->idx = __cpu_to_virtio16(true, want);
+	vp_iowrite16(cvq->hw_qid, dev->parent->notify[cvq->hw_qid].addr);
+
+	ret = vp_svq_poll_timeout(vp_svq_hwcvq_used_idx, used, used == want,
+				  VP_SVQ_HWCVQ_TIMEOUT_MS * USEC_PER_MSEC, cvq);
+	if (ret) {
+		cvq->hw_broken = true;
+		dev_err_ratelimited(dev->parent->dev,
+				    "%s: device did not answer %u control command%s in %u ms; control queue stopped until reset\n",
+				    dev_name(&dev->vdpa.dev), n, n == 1 ? "" : "s",
+				    VP_SVQ_HWCVQ_TIMEOUT_MS);
+		return ret;
+	}
+	/* The acks after the index that published them. */
+	dma_rmb();
+	return 0;
+}
+
+/* The ack the device wrote for the command in @slot, once flushed. */
+static u8 vp_svq_hwcvq_ack(struct vp_svq_cvq *cvq, unsigned int slot)
+{
+	return READ_ONCE(((u8 *)cvq->hw.va)[VP_SVQ_HWCVQ_ACK + slot]);
+}
+
 /**
- * vp_svq_hwcvq_send() - send one command on the device's CVQ
+ * vp_svq_hwcvq_send() - send one command on the device's CVQ and wait
  * @ctx: the vDPA device
  * @cmd: header and data
  * @len: bytes, at most VP_SVQ_CVQ_CMD_MAX
  *
  * Waits for the device to use the command, at most
  * VP_SVQ_HWCVQ_TIMEOUT_MS. A device that does not answer in time leaves
- * its CVQ unusable until the next reset.
+ * its CVQ unusable until the next reset. Called with no command in
+ * flight.
  *
  * Return: the device's ack, or -EIO (CVQ unusable), -ETIMEDOUT, -EINVAL.
  */
 int vp_svq_hwcvq_send(void *ctx, const void *cmd, size_t len)
 {
 	struct vp_svq_dev *dev = ctx;
-	struct vp_svq_cvq *cvq = &dev->cvq;
-	struct vring_desc *desc = vp_svq_hwcvq_desc(cvq);
-	struct vring_avail *avail = vp_svq_hwcvq_avail(cvq);
-	u8 *ack = cvq->hw.va + VP_SVQ_HWCVQ_ACK;
-	u16 head = (cvq->hw_avail * 2) % VP_SVQ_HWCVQ_NUM;
-	u16 used;
-	int ret;
+	int slot, ret;
 
-	lockdep_assert_held(&cvq->lock);
-	if (!cvq->hw.va || cvq->hw_broken)
-		return -EIO;
 	if (len > VP_SVQ_CVQ_CMD_MAX)
 		return -EINVAL;
-
-	memcpy(cvq->hw.va + VP_SVQ_HWCVQ_CMD, cmd, len);
-	*ack = VP_SVQ_CVQ_NO_ACK;
-	desc[head].addr = __cpu_to_virtio64(true, cvq->hw.addr + VP_SVQ_HWCVQ_CMD);
-	desc[head].len = __cpu_to_virtio32(true, len);
-	desc[head].flags = __cpu_to_virtio16(true, VRING_DESC_F_NEXT);
-	desc[head].next = __cpu_to_virtio16(true, head + 1);
-	desc[head + 1].addr = __cpu_to_virtio64(true, cvq->hw.addr + VP_SVQ_HWCVQ_ACK);
-	desc[head + 1].len = __cpu_to_virtio32(true, 1);
-	desc[head + 1].flags = __cpu_to_virtio16(true, VRING_DESC_F_WRITE);
-	avail->ring[cvq->hw_avail % VP_SVQ_HWCVQ_NUM] = __cpu_to_virtio16(true, head);
-	/* The device must see the descriptors before the index moves. */
-	dma_wmb();
-	cvq->hw_avail++;
-	avail->idx = __cpu_to_virtio16(true, cvq->hw_avail);
-	vp_iowrite16(cvq->hw_qid, dev->parent->notify[cvq->hw_qid].addr);
-
-	ret = vp_svq_poll_timeout(vp_svq_hwcvq_used_idx, used,
-				  used == cvq->hw_avail,
-				  VP_SVQ_HWCVQ_TIMEOUT_MS * USEC_PER_MSEC, cvq);
-	if (ret) {
-		cvq->hw_broken = true;
-		dev_err_ratelimited(dev->parent->dev,
-				    "%s: device did not answer a control command (class %u cmd %u) in %u ms; control queue stopped until reset\n",
-				    dev_name(&dev->vdpa.dev), ((const u8 *)cmd)[0],
-				    len > 1 ? ((const u8 *)cmd)[1] : 0,
-				    VP_SVQ_HWCVQ_TIMEOUT_MS);
-		return ret;
-	}
-	dma_rmb();
-	return READ_ONCE(*ack);
+	slot = vp_svq_hwcvq_post(dev, cmd, len);
+	if (slot < 0)
+		return slot == -ENOSPC ? -EIO : slot;
+	ret = vp_svq_hwcvq_flush(dev);
+	return ret ?: vp_svq_hwcvq_ack(&dev->cvq, slot);
 }
 
 /* ---- the client's CVQ ---- */
-
-/**
- * struct vp_svq_cvq_req - one client request, as found in its descriptors
- * @len: command bytes gathered in &vp_svq_cvq.cmd
- * @ack_addr: client address of the ack byte
- * @has_ack: the request has a writable buffer for the ack
- */
-struct vp_svq_cvq_req {
-	size_t len;
-	u64 ack_addr;
-	bool has_ack;
-};
 
 static struct vp_svq_vq *vp_svq_cvq_vq(struct vp_svq_dev *dev)
 {
@@ -337,31 +393,47 @@ static void vp_svq_cvq_publish_mac(struct vp_svq_dev *dev)
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 }
 
-/* Check, relay and account one well-formed request. Return: the ack. */
-static u8 vp_svq_cvq_relay(struct vp_svq_dev *dev, size_t len)
+/*
+ * Take the request at @head: check its chain and command, and put the
+ * command on the device's CVQ. Return: 0, or -ENOSPC when the commands in
+ * flight leave no room for it (the request stays in the client's ring).
+ */
+static int vp_svq_cvq_take(struct vp_svq_dev *dev, u16 head,
+			   struct vp_svq_cvq_req *req)
 {
 	struct vp_svq_cvq *cvq = &dev->cvq;
 	const char *why;
-	int ret;
+	int slot;
 
+	memset(req, 0, sizeof(*req));
+	req->head = head;
+	req->slot = -1;
+	req->ack = VIRTIO_NET_ERR;
+	req->why = vp_svq_cvq_parse(dev, head, req);
+	/*
+	 * A request the client can get no ack for is not executed: the ack
+	 * byte gets VIRTIO_NET_ERR before the command goes to the device.
+	 */
+	if (!req->why &&
+	    vp_svq_as_access(dev, req->ack_addr, &req->ack, 1, true))
+		req->why = "ack buffer not writable";
+	if (req->why)
+		return 0;
 	if (vp_svq_net_cmd_check(dev->driver_features, dev->max_vqp, cvq->cmd,
-				 len, &why)) {
+				 req->len, &why)) {
 		dev_info_ratelimited(dev->parent->dev,
 				     "%s: CVQ command (class %u cmd %u, %zu bytes) refused: %s\n",
 				     dev_name(&dev->vdpa.dev),
-				     len > 0 ? cvq->cmd[0] : 0,
-				     len > 1 ? cvq->cmd[1] : 0, len,
+				     req->len > 0 ? cvq->cmd[0] : 0,
+				     req->len > 1 ? cvq->cmd[1] : 0, req->len,
 				     why ?: "invalid");
-		return VIRTIO_NET_ERR;
+		return 0;
 	}
-	ret = vp_svq_hwcvq_send(dev, cvq->cmd, len);
-	if (ret < 0)
-		return VIRTIO_NET_ERR;
-	if (ret == VIRTIO_NET_OK) {
-		vp_svq_net_cmd_apply(&cvq->state, cvq->cmd, len);
-		vp_svq_cvq_publish_mac(dev);
-	}
-	return ret;
+	slot = vp_svq_hwcvq_post(dev, cvq->cmd, req->len);
+	if (slot == -ENOSPC)
+		return slot;
+	req->slot = slot;
+	return 0;
 }
 
 /* Put @head on the client's used ring, @len bytes written. */
@@ -392,35 +464,39 @@ static int vp_svq_cvq_push_used(struct vp_svq_dev *dev, u16 head, u32 len)
 	return ret;
 }
 
-/* Serve the request at @head. Return: 0, or -errno if the ring is broken. */
-static int vp_svq_cvq_serve(struct vp_svq_dev *dev, u16 head)
+/*
+ * Answer a request taken, in ring order, once the device used the commands
+ * in flight (@flushed: it did in time). Commands it acked VIRTIO_NET_OK
+ * update the net state. Return: 0, or -errno if the ring is broken.
+ */
+static int vp_svq_cvq_answer(struct vp_svq_dev *dev,
+			     struct vp_svq_cvq_req *req, bool flushed)
 {
 	struct vp_svq_cvq *cvq = &dev->cvq;
-	struct vp_svq_cvq_req req = {};
-	u8 ack = VIRTIO_NET_ERR;
-	const char *why;
+	u8 ack = req->ack;
 	u32 written = 0;
 
 	cvq->received++;
-	why = vp_svq_cvq_parse(dev, head, &req);
-	/*
-	 * A request the client can get no ack for is not executed: the ack
-	 * byte gets VIRTIO_NET_ERR before the command goes to the device.
-	 */
-	if (!why && vp_svq_as_access(dev, req.ack_addr, &ack, 1, true))
-		why = "ack buffer not writable";
-	if (why)
-		vp_svq_cvq_bad(dev, head, why);
-	else
-		ack = vp_svq_cvq_relay(dev, req.len);
-
-	if (!why && !vp_svq_as_access(dev, req.ack_addr, &ack, 1, true))
-		written = 1;
+	if (req->why) {
+		vp_svq_cvq_bad(dev, req->head, req->why);
+	} else {
+		if (req->slot >= 0 && flushed) {
+			ack = vp_svq_hwcvq_ack(cvq, req->slot);
+			if (ack == VIRTIO_NET_OK) {
+				vp_svq_net_cmd_apply(&cvq->state, cvq->hw.va +
+						     cvq->hw_slot_off[req->slot],
+						     cvq->hw_slot_len[req->slot]);
+				vp_svq_cvq_publish_mac(dev);
+			}
+		}
+		if (!vp_svq_as_access(dev, req->ack_addr, &ack, 1, true))
+			written = 1;
+	}
 	if (ack == VIRTIO_NET_OK && written)
 		cvq->completed++;
 	else
 		cvq->failed++;
-	return vp_svq_cvq_push_used(dev, head, written);
+	return vp_svq_cvq_push_used(dev, req->head, written);
 }
 
 /* Does the client want a notification for used entries up to @used? */
@@ -449,12 +525,19 @@ static void vp_svq_cvq_stop_broken(struct vp_svq_dev *dev, const char *why)
 			    dev_name(&dev->vdpa.dev), why);
 }
 
-/* Serve what the client made available; at most one ring's worth. */
+/*
+ * Serve what the client made available; at most one ring's worth. Up to
+ * VP_SVQ_CVQ_BATCH requests are taken at a time, their commands in flight
+ * to the device together, then answered in order.
+ */
 static void vp_svq_cvq_serve_avail(struct vp_svq_dev *dev)
 {
 	struct vp_svq_vq *vq = vp_svq_cvq_vq(dev);
 	struct vp_svq_cvq *cvq = &dev->cvq;
+	const char *broken = NULL;
+	unsigned int k, i;
 	u16 avail, head, n;
+	bool flushed;
 
 	if (vp_svq_cvq_read16(dev, vq->driver_addr +
 			      offsetof(struct vring_avail, idx), &avail)) {
@@ -468,17 +551,33 @@ static void vp_svq_cvq_serve_avail(struct vp_svq_dev *dev)
 	}
 	/* Entries are read only after the index that published them. */
 	smp_rmb();
-	while (n--) {
-		if (vp_svq_cvq_read16(dev, vq->driver_addr +
-				      offsetof(struct vring_avail, ring) +
-				      (u64)(cvq->last_avail % vq->num) * 2,
-				      &head) ||
-		    vp_svq_cvq_serve(dev, head)) {
-			vp_svq_cvq_stop_broken(dev, "ring outside the mappings");
-			return;
+	while (n && !broken) {
+		for (k = 0; k < n && k < VP_SVQ_CVQ_BATCH; k++) {
+			if (vp_svq_cvq_read16(dev, vq->driver_addr +
+					      offsetof(struct vring_avail, ring) +
+					      (u64)((u16)(cvq->last_avail + k) %
+						    vq->num) * 2, &head)) {
+				broken = "ring outside the mappings";
+				break;
+			}
+			if (vp_svq_cvq_take(dev, head, &cvq->pending[k]))
+				break;
 		}
-		cvq->last_avail++;
+		/* An empty batch has room for any command: never 0 here. */
+		if (!k && !broken)
+			broken = "command larger than the device's control queue";
+		flushed = !vp_svq_hwcvq_flush(dev);
+		for (i = 0; i < k; i++) {
+			if (vp_svq_cvq_answer(dev, &cvq->pending[i], flushed)) {
+				broken = "ring outside the mappings";
+				break;
+			}
+			cvq->last_avail++;
+		}
+		n -= i;
 	}
+	if (broken)
+		vp_svq_cvq_stop_broken(dev, broken);
 }
 
 /*

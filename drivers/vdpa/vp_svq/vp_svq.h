@@ -283,6 +283,29 @@ struct vp_svq_vq {
 	char irq_name[32];
 };
 
+/* Commands the shadow CVQ keeps in flight to the device, at most. */
+#define VP_SVQ_CVQ_BATCH	16
+
+/**
+ * struct vp_svq_cvq_req - one client request, as found in its descriptors
+ * @head: its descriptor chain
+ * @len: command bytes gathered in &vp_svq_cvq.cmd
+ * @ack_addr: client address of the ack byte
+ * @has_ack: the request has a writable buffer for the ack
+ * @why: why it is dropped unanswered, or NULL
+ * @slot: its slot on the device's CVQ, or -1 when not sent there
+ * @ack: the ack it gets when not sent
+ */
+struct vp_svq_cvq_req {
+	u16 head;
+	size_t len;
+	u64 ack_addr;
+	bool has_ack;
+	const char *why;
+	int slot;
+	u8 ack;
+};
+
 /**
  * struct vp_svq_cvq - the shadow CVQ and the device's own CVQ
  * @work: serves the client's CVQ
@@ -299,9 +322,17 @@ struct vp_svq_vq {
  * @received: requests taken from the client's ring
  * @completed: requests acked VIRTIO_NET_OK
  * @failed: requests acked VIRTIO_NET_ERR or dropped
+ * @pending: requests taken from the client's ring, answered once the
+ *	device acked the commands in flight
  * @hw: the ring of the device's CVQ
  * @hw_qid: the device's index of its CVQ
- * @hw_avail: next avail index of the device's CVQ
+ * @hw_num: entries of the device's CVQ ring
+ * @hw_slots: commands that can be in flight, @hw_num / 2
+ * @hw_avail: avail index of the device's CVQ, up to the commands flushed
+ * @hw_inflight: commands posted since the last flush, in slots from 0
+ * @hw_cmd_off: where the next command's bytes go in the ring's pages
+ * @hw_slot_off: where each slot's command is
+ * @hw_slot_len: its length
  * @hw_broken: the device did not answer in time; no command is sent
  */
 struct vp_svq_cvq {
@@ -319,9 +350,17 @@ struct vp_svq_cvq {
 	u64 completed;
 	u64 failed;
 
+	struct vp_svq_cvq_req pending[VP_SVQ_CVQ_BATCH];
+
 	struct vp_svq_dring hw;
 	u16 hw_qid;
+	u16 hw_num;
+	u16 hw_slots;
 	u16 hw_avail;
+	u16 hw_inflight;
+	u16 hw_cmd_off;
+	u16 hw_slot_off[VP_SVQ_CVQ_BATCH];
+	u16 hw_slot_len[VP_SVQ_CVQ_BATCH];
 	bool hw_broken;
 };
 

@@ -5,7 +5,7 @@
  * pairs, each compared with a full reset and reconfiguration of the same
  * device, measured in the same run.
  *
- * Two paths (issue 5): the virtio 1.4 SUSPEND status bit, and the
+ * Two paths: the virtio 1.4 SUSPEND status bit, and the
  * device-state capability alone (suspend stops each queue in turn). Both
  * devices have the capability: ring state is read and written through it.
  *

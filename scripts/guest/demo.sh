@@ -33,7 +33,7 @@ run() {
 }
 sysfs() { echo "# echo $1 > $2"; echo "$1" >"$2" || { report "DEMO: FAILED at: echo $1 > $2"; exit 1; }; }
 
-# The ring-state part (issue 6): a stream of ICMP echo requests moves from a
+# The ring-state part: a stream of ICMP echo requests moves from a
 # vhost-vdpa device on one function to one on the other, as a live
 # migration moves a guest's NIC: vdpa-client plays QEMU on both sides.
 migration_demo() {

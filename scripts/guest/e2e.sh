@@ -199,7 +199,7 @@ for bdf in "$BDF0" "$BDF1"; do
 done
 
 # QEMU's virtio-net-pci: no SUSPEND, no device-state capability, RING_RESET:
-# suspended by queue resets, ring state from the client's rings (issue 6).
+# suspended by queue resets, ring state from the client's rings.
 has "facilities of $BDF0 in sysfs" \
 	"$(cat "/sys/bus/pci/devices/$BDF0/vp_svq_facilities" 2>&1)" \
 	"^suspend=queue-reset vq_state=client-ring enable_after_driver_ok=ring-reset\$"
@@ -503,7 +503,7 @@ else
 	fi
 fi
 
-# Section 7's ring state tests on a plain device (issue 6), run from there
+# Section 7's ring state tests on a plain device, run from there
 # on the vhost-vdpa device \$1 of vdpa0 (on \$BDF0, user-mode networking).
 # client_held OUT ARGS...: run the client on the background with --hold 3;
 # once it says it holds the device running, record vp_svq_queues of $BDF0

@@ -540,6 +540,7 @@ static int vpb_load_batch(struct vpb_cvq *b, u16 vid, unsigned int n)
 		if (!wait_for_completion_timeout(&b->cb_done,
 						 msecs_to_jiffies(VPB_CVQ_WAIT_MS)))
 			return -ETIMEDOUT;
+	/* The acks after the index that published them. */
 	virt_rmb();
 	for (i = 0; i < n; i++)
 		if (READ_ONCE(acks[i]) != VIRTIO_NET_OK)

@@ -6,7 +6,7 @@
 #   make check      every test harness; ends with "N passed, M failed"
 #   make demo       QEMU guest, narrated: device created, config shown, traffic
 #   make e2e        the QEMU end-to-end harness alone
-#   make e2e-qemu   QEMU 7.2 in the test guest as vhost-vdpa client of a nested guest
+#   make e2e-qemu   QEMU 7.2 and 10.0 in the test guest as vhost-vdpa client of a nested guest
 #   make kunit      KUnit suites in UML against the device model
 #   make fuzz       the KUnit fuzz suites alone: FUZZ_CASES=N FUZZ_SEED=S
 #   make coverage   line coverage of drivers/vdpa/vp_svq from a KUnit run

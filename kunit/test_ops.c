@@ -605,6 +605,165 @@ static void vpt_ops_needs_reset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->get_status(vdpa), 0);
 }
 
+/* --- the MAC: config space, tracked state and the device's filter agree --- */
+
+static const u8 vpt_ops_mac_a[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
+static const u8 vpt_ops_mac_b[ETH_ALEN] = { 0x06, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+/* The MAC the client reads, the driver tracks and the device filters on. */
+static void vpt_expect_mac(struct kunit *test, struct vpt_env *e,
+			   struct vdpa_device *vdpa, const u8 *mac)
+{
+	struct virtio_net_config cfg;
+
+	vdpa->config->get_config(vdpa, 0, &cfg, sizeof(cfg));
+	KUNIT_EXPECT_MEMEQ(test, cfg.mac, mac, ETH_ALEN);
+	KUNIT_EXPECT_MEMEQ(test, e->parent->vdev->cvq.state.mac, mac, ETH_ALEN);
+}
+
+/* A client without a CVQ: the driver programs the device's MAC itself. */
+static void vpt_mac_negotiate(struct kunit *test, struct vdpa_device *vdpa)
+{
+	u64 features = vdpa->config->get_device_features(vdpa) &
+		       ~(BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
+			 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |
+			 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |
+			 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR));
+
+	vpt_negotiate(test, vdpa, features);
+}
+
+static void vpt_mac_driver_ok(struct kunit *test, struct vdpa_device *vdpa)
+{
+	const struct vdpa_config_ops *ops = vdpa->config;
+
+	vpt_mac_negotiate(test, vdpa);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_ASSERT_TRUE(test, ops->get_status(vdpa) & VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/*
+ * No MAC at "vdpa dev add": the MAC a client writes into the config space
+ * (QEMU writes its NIC's when it realizes the device) becomes the MAC of
+ * the vDPA device: shown, tracked, and programmed through the device's
+ * CVQ at DRIVER_OK, never written into the device's read-only config.
+ */
+static void vpt_ops_config_mac_write(struct kunit *test)
+{
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpm *m = e->m;
+	u32 gen = ops->get_generation(vdpa);
+
+	vpt_expect_mac(test, e, vdpa, m->cfg.mac);
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			vpt_ops_mac_a, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+	KUNIT_EXPECT_NE(test, ops->get_generation(vdpa), gen);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+	KUNIT_EXPECT_EQ(test, m->net.commands, 0);
+
+	vpt_mac_driver_ok(test, vdpa);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, vpt_ops_mac_a, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, m->net.commands, 1);
+	KUNIT_EXPECT_EQ(test, m->net.last_cmd, VIRTIO_NET_CTRL_MAC_ADDR_SET);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+
+	/* It outlives resets: QEMU writes it once, and resets many times. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+	vpt_mac_driver_ok(test, vdpa);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, vpt_ops_mac_a, ETH_ALEN);
+	/* The model counts from its last reset. */
+	KUNIT_EXPECT_EQ(test, m->net.commands, 1);
+
+	/* A later write at rest replaces it; the device's own MAC needs no command. */
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			m->cfg.mac, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, m->cfg.mac);
+	vpt_mac_driver_ok(test, vdpa);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, m->cfg.mac, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, m->net.commands, 0);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/* A MAC given at "vdpa dev add" wins over a client's config write. */
+static void vpt_ops_config_mac_provisioned(struct kunit *test)
+{
+	struct vpt_add_attrs attrs = { .has_mac = true };
+	const struct vdpa_config_ops *ops;
+	struct vdpa_device *vdpa;
+	struct vpt_env *e;
+	struct vpm *m;
+
+	memcpy(attrs.mac, vpt_ops_mac_a, ETH_ALEN);
+	e = vpt_env_new(test, NULL);
+	m = e->m;
+	vdpa = vpt_ops_add(test, e, &attrs);
+	ops = vdpa->config;
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			vpt_ops_mac_b, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+	vpt_mac_driver_ok(test, vdpa);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, vpt_ops_mac_a, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+	KUNIT_EXPECT_EQ(test, ops->reset(vdpa), 0);
+	vpt_expect_mac(test, e, vdpa, vpt_ops_mac_a);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+
+	/* Also when it is the device's own MAC. */
+	KUNIT_ASSERT_EQ(test, vpt_del(e), 0);
+	memcpy(attrs.mac, m->cfg.mac, ETH_ALEN);
+	vdpa = vpt_ops_add(test, e, &attrs);
+	ops = vdpa->config;
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			vpt_ops_mac_b, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, m->cfg.mac);
+	vpt_mac_driver_ok(test, vdpa);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, m->cfg.mac, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
+/*
+ * Writes that would leave the MAC shown and the one filtered on apart,
+ * or that the device cannot follow, change nothing: after FEATURES_OK,
+ * a multicast address, bytes outside the MAC.
+ */
+static void vpt_ops_config_mac_refused(struct kunit *test)
+{
+	static const u8 mcast[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	struct vpt_env *e = vpt_env_new(test, NULL);
+	struct vdpa_device *vdpa = vpt_ops_add(test, e, NULL);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vpm *m = e->m;
+	__le16 mtu = cpu_to_le16(1280);
+	u8 last = 0x77, want[ETH_ALEN];
+
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			mcast, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, m->cfg.mac);
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mtu),
+			&mtu, sizeof(mtu));
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(m->netcfg.mtu), m->cfg.mtu);
+
+	/* One byte: the rest of the MAC stays. */
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac) + 5,
+			&last, 1);
+	memcpy(want, m->cfg.mac, ETH_ALEN);
+	want[5] = last;
+	vpt_expect_mac(test, e, vdpa, want);
+
+	vpt_mac_negotiate(test, vdpa);
+	ops->set_config(vdpa, offsetof(struct virtio_net_config, mac),
+			vpt_ops_mac_b, ETH_ALEN);
+	vpt_expect_mac(test, e, vdpa, want);
+	ops->set_status(vdpa, VPT_S_READY | VIRTIO_CONFIG_S_DRIVER_OK);
+	KUNIT_EXPECT_MEMEQ(test, m->net.mac, want, ETH_ALEN);
+	KUNIT_EXPECT_EQ(test, m->violations, 0);
+}
+
 static struct kunit_case vpt_ops_cases[] = {
 	KUNIT_CASE(vpt_ops_status_machine),
 	KUNIT_CASE(vpt_ops_features_not_offered),
@@ -619,6 +778,9 @@ static struct kunit_case vpt_ops_cases[] = {
 	KUNIT_CASE(vpt_ops_index_not_negotiated),
 	KUNIT_CASE(vpt_ops_index_late_enable),
 	KUNIT_CASE(vpt_ops_needs_reset),
+	KUNIT_CASE(vpt_ops_config_mac_write),
+	KUNIT_CASE(vpt_ops_config_mac_provisioned),
+	KUNIT_CASE(vpt_ops_config_mac_refused),
 	{}
 };
 

@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make e2e-qemu`: Debian's QEMU 7.2 as a real vhost-vdpa client of vp_svq.
+# `make e2e-qemu`: Debian's QEMU 7.2 and bookworm-backports' QEMU (10.0) as
+# real vhost-vdpa clients of vp_svq.
 #
 # Builds (and caches) a minimal nested kernel from linux-source-6.12
 # (scripts/nested/build-kernel.sh) and a busybox initramfs around
 # scripts/nested/init, then boots the usual test guest (Debian's 6.12 kernel,
 # TCG) with both virtio-net-pci functions on the user-mode network's hub
-# (VP_HUB=1) and 2G of memory. Its initramfs also holds qemu-system-x86_64
-# and the nested guest; scripts/guest/e2e-qemu.sh runs the nested guest on
+# (VP_HUB=1) and 2G of memory. Its initramfs also holds qemu-system-x86_64,
+# backports' QEMU (scripts/fetch-qemu.sh: cached outside the clone, in
+# VP_QEMU_CACHE, default /var/cache/vp_svq) and the nested guest; scripts/guest/e2e-qemu.sh runs the nested guest on
 # vp_svq through vhost-vdpa, migrates it to a second vDPA device and counts
 # PASS/FAIL lines. Ends with "N passed, M failed"; exits non-zero on any
 # failure or if the test guest never finished.
@@ -58,6 +60,13 @@ nested_initramfs() {
 	mv "$NDIR/initramfs.cpio.gz.tmp" "$NDIR/initramfs.cpio.gz"
 	rm -rf "$root"
 }
+# QEMU from bookworm-backports, unpacked outside the clone (fetch-qemu.sh).
+if BPO_ROOT="$("$VP_ROOT/scripts/fetch-qemu.sh")"; then
+	pre+=("PASS: host: $("$BPO_ROOT/usr/bin/qemu-system-x86_64" --version | head -n 1) unpacked in $BPO_ROOT")
+	export VP_INITRAMFS_QEMU_BPO="$BPO_ROOT"
+else
+	pre+=("FAIL: host: QEMU from bookworm-backports: not fetched (see above)")
+fi
 if [ -f "$NDIR/bzImage" ]; then
 	nested_initramfs
 	log "nested initramfs: $NDIR/initramfs.cpio.gz ($(du -h "$NDIR/initramfs.cpio.gz" | cut -f1))"

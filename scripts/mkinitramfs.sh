@@ -17,7 +17,10 @@
 # /usr/share/qemu), and NESTED_DIR's bzImage and initramfs.cpio.gz (the
 # nested guest) under /nested. Without -n the output is as before.
 # VP_INITRAMFS_NESTED=NESTED_DIR in the environment is the same as -n (so
-# lib.sh's vp_build, which passes no -n, can build it).
+# lib.sh's vp_build, which passes no -n, can build it). With it,
+# VP_INITRAMFS_QEMU_BPO=ROOT (scripts/fetch-qemu.sh's unpacked root) adds
+# that QEMU as /opt/qemu-bpo/bin/qemu-system-x86_64 with its libraries and
+# its own firmware files in /opt/qemu-bpo/share/qemu (for -L).
 #
 # Modules are loaded in the guest by scripts/guest/lib.sh `load_mod NAME`,
 # which insmods the ordered list written here to /etc/modules.d/NAME: the
@@ -109,6 +112,16 @@ if [ -n "$NESTED" ]; then
 	done
 	mkdir -p "$ROOT/nested"
 	cp "$NESTED/bzImage" "$NESTED/initramfs.cpio.gz" "$ROOT/nested/"
+	if [ -n "${VP_INITRAMFS_QEMU_BPO:-}" ]; then
+		B="$VP_INITRAMFS_QEMU_BPO"
+		mkdir -p "$ROOT/opt/qemu-bpo/bin" "$ROOT/opt/qemu-bpo/share/qemu"
+		# TCG is built into this QEMU: no module to carry.
+		install_bin "$B/usr/bin/qemu-system-x86_64" /opt/qemu-bpo/bin/qemu-system-x86_64
+		for f in qboot.rom linuxboot_dma.bin linuxboot.bin kvmvapic.bin pvh.bin multiboot.bin multiboot_dma.bin; do
+			[ -f "$B/usr/share/qemu/$f" ] || die "$B/usr/share/qemu/$f missing"
+			cp -L "$B/usr/share/qemu/$f" "$ROOT/opt/qemu-bpo/share/qemu/$f"
+		done
+	fi
 fi
 
 # --- kernel modules ----------------------------------------------------------

@@ -217,27 +217,6 @@ void vp_svq_hw_read_config(struct vp_svq_parent *parent, unsigned int offset,
 }
 
 /**
- * vp_svq_hw_write_config() - write the device-specific config space
- * @parent: the function
- * @offset: first byte
- * @buf: source
- * @len: bytes to write; bytes beyond the device's config space are dropped
- */
-void vp_svq_hw_write_config(struct vp_svq_parent *parent, unsigned int offset,
-			    const void *buf, unsigned int len)
-{
-	struct virtio_pci_modern_device *mdev = parent->mdev;
-	const u8 *p = buf;
-	unsigned int i;
-
-	if (!mdev->device || offset >= mdev->device_len)
-		return;
-	len = min_t(size_t, len, mdev->device_len - offset);
-	for (i = 0; i < len; i++)
-		iowrite8(p[i], mdev->device + offset + i);
-}
-
-/**
  * vp_svq_hw_cvq_index() - index of the control queue
  * @features: negotiated (or offered) features
  * @max_vqp: max_virtqueue_pairs of the config space in question

@@ -23,12 +23,14 @@ static struct virtio_device_id vp_svq_id_table[] = {
  * @max_vqp: queue pairs
  * @mtu: MTU in the config space
  * @mac: MAC address in the config space
+ * @mac_given: @mac came with the request
  */
 struct vp_svq_dev_params {
 	u64 features;
 	u16 max_vqp;
 	u16 mtu;
 	u8 mac[ETH_ALEN];
+	bool mac_given;
 };
 
 static int vp_svq_check_features(struct vp_svq_parent *parent,
@@ -160,11 +162,13 @@ static int vp_svq_dev_params(struct vp_svq_parent *parent, const char *name,
 	}
 
 	ether_addr_copy(params->mac, parent->mac);
+	params->mac_given = false;
 	if (mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR)) {
 		ret = vp_svq_check_mac(parent, name, config->net.mac);
 		if (ret)
 			return ret;
 		ether_addr_copy(params->mac, config->net.mac);
+		params->mac_given = true;
 	}
 	return 0;
 }
@@ -191,6 +195,7 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 	dev->mtu = params->mtu;
 	ether_addr_copy(dev->mac, params->mac);
 	dev->mac_provisioned = !ether_addr_equal(params->mac, parent->mac);
+	dev->mac_admin = params->mac_given;
 	dev->config_vector = VIRTIO_MSI_NO_VECTOR;
 	spin_lock_init(&dev->cb_lock);
 	vp_svq_cvq_init(dev);

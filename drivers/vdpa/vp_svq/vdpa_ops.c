@@ -707,10 +707,80 @@ static void vp_svq_get_config(struct vdpa_device *vdpa, unsigned int offset,
 	memcpy(buf, (u8 *)&cfg + offset, len);
 }
 
+/*
+ * A MAC a client writes into the config space becomes the MAC of the vDPA
+ * device, shown, tracked and programmed through the device's CVQ at
+ * DRIVER_OK, when nothing outranks it: a MAC given at "vdpa dev add" stays,
+ * and after FEATURES_OK the MAC changes only with MAC_ADDR_SET, which the
+ * device then sees too. A write that cannot take effect changes nothing,
+ * so the MAC shown is always the one the device filters on.
+ */
+static void vp_svq_set_client_mac(struct vp_svq_dev *dev, const u8 *mac)
+{
+	u64 needed = BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
+		     BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR);
+	struct vp_svq_parent *parent = dev->parent;
+	const char *name = dev_name(&dev->vdpa.dev);
+	const char *why = NULL;
+
+	if (vp_svq_status(dev) & VIRTIO_CONFIG_S_FEATURES_OK)
+		why = "written after FEATURES_OK (a driver uses MAC_ADDR_SET)";
+	else if (ether_addr_equal(mac, dev->mac))
+		return;
+	else if (dev->mac_admin)
+		why = "the mac given at \"vdpa dev add\" stays (give the client that mac)";
+	else if (!is_valid_ether_addr(mac))
+		why = "not a unicast address";
+	else if (!ether_addr_equal(mac, parent->mac) &&
+		 (parent->device_features & needed) != needed)
+		why = "the device lacks VIRTIO_NET_F_CTRL_MAC_ADDR to filter on it";
+	if (why) {
+		dev_warn_ratelimited(parent->dev,
+				     "%s: mac %pM from the client's config write not used, %pM stays: %s\n",
+				     name, mac, dev->mac, why);
+		return;
+	}
+	ether_addr_copy(dev->mac, mac);
+	dev->mac_provisioned = !ether_addr_equal(mac, parent->mac);
+	/* At rest, before FEATURES_OK: the tracked state starts over with it. */
+	vp_svq_cvq_reset_state(dev);
+	dev_info_ratelimited(parent->dev, "%s: mac %pM set by the client's config write\n",
+			     name, mac);
+}
+
+/*
+ * The device's config space is read-only to a modern driver (virtio 1.x,
+ * 5.1.4): nothing is written through. Only the MAC can be written; the
+ * bytes written replace those of the MAC shown.
+ */
 static void vp_svq_set_config(struct vdpa_device *vdpa, unsigned int offset,
 			      const void *buf, unsigned int len)
 {
-	vp_svq_hw_write_config(vdpa_to_vp_svq(vdpa)->parent, offset, buf, len);
+	const unsigned int mac_off = offsetof(struct virtio_net_config, mac);
+	struct vp_svq_dev *dev = vdpa_to_vp_svq(vdpa);
+	bool has_mac = dev->offered_features & BIT_ULL(VIRTIO_NET_F_MAC);
+	u64 last = (u64)offset + len;
+	unsigned int start, end;
+	unsigned long flags;
+	u8 mac[ETH_ALEN];
+	bool same;
+
+	start = max(offset, mac_off);
+	end = min_t(u64, last, mac_off + ETH_ALEN);
+	if (!has_mac || start >= end || start != offset || end != last)
+		dev_warn_ratelimited(dev->parent->dev,
+				     "%s: config write of %u bytes at %u: only the mac can be written, the rest is ignored\n",
+				     dev_name(&vdpa->dev), len, offset);
+	if (!has_mac || start >= end)
+		return;
+	spin_lock_irqsave(&dev->cb_lock, flags);
+	ether_addr_copy(mac, dev->config_mac);
+	memcpy(mac + start - mac_off, (const u8 *)buf + start - offset,
+	       end - start);
+	same = ether_addr_equal(mac, dev->config_mac);
+	spin_unlock_irqrestore(&dev->cb_lock, flags);
+	if (!same)
+		vp_svq_set_client_mac(dev, mac);
 }
 
 /*

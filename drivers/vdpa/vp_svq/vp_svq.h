@@ -371,9 +371,13 @@ struct vp_svq_cvq {
  * @nvqs: virtqueues of the device (data queues, plus the CVQ if offered)
  * @max_vqp: queue pairs exposed to the client
  * @mtu: MTU reported in the config space (with VIRTIO_NET_F_MTU)
- * @mac: MAC address reported in the config space (with VIRTIO_NET_F_MAC)
- * @mac_provisioned: @mac was given at "vdpa dev add" and differs from the
- *	device's: the driver programs it through the device's CVQ
+ * @mac: the MAC address a reset device uses (with VIRTIO_NET_F_MAC): the
+ *	one given at "vdpa dev add", else the last one a client wrote into
+ *	the config space before FEATURES_OK, else the device's
+ * @mac_provisioned: @mac differs from the device's: the driver programs it
+ *	through the device's CVQ
+ * @mac_admin: @mac was given at "vdpa dev add": a client's config write
+ *	does not change it
  * @offered_features: features offered to the client
  * @driver_features: features the client negotiated
  * @hw_features: features written to the device: the client's, plus those
@@ -427,6 +431,7 @@ struct vp_svq_dev {
 	u16 mtu;
 	u8 mac[ETH_ALEN];
 	bool mac_provisioned;
+	bool mac_admin;
 	u64 offered_features;
 	u64 driver_features;
 	u64 hw_features;
@@ -575,8 +580,6 @@ int vp_svq_hw_reset(struct vp_svq_parent *parent);
 int vp_svq_hw_queue_reset(struct vp_svq_parent *parent, u16 qid);
 void vp_svq_hw_read_config(struct vp_svq_parent *parent, unsigned int offset,
 			   void *buf, unsigned int len);
-void vp_svq_hw_write_config(struct vp_svq_parent *parent, unsigned int offset,
-			    const void *buf, unsigned int len);
 u16 vp_svq_hw_cvq_index(u64 features, u16 max_vqp);
 
 /* irq.c */

@@ -16,6 +16,7 @@
 #include <net/netlink.h>
 #include <uapi/linux/vdpa.h>
 
+#include "compat.h"
 #include "vp_svq_test.h"
 
 /* Where the test maps its CVQ memory in address space 1. */
@@ -409,8 +410,8 @@ static void vpt_cvq_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 2), VP_SVQ_GROUP_CVQ);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 0), VP_SVQ_GROUP_DATA);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 1), VP_SVQ_GROUP_DATA);
-	KUNIT_EXPECT_PTR_EQ(test, ops->get_vq_dma_dev(vdpa, 2), &vdpa->dev);
-	KUNIT_EXPECT_PTR_EQ(test, ops->get_vq_dma_dev(vdpa, 0), e->dev);
+	KUNIT_EXPECT_PTR_EQ(test, vp_svq_ops_vq_dma_dev(ops, vdpa, 2), &vdpa->dev);
+	KUNIT_EXPECT_PTR_EQ(test, vp_svq_ops_vq_dma_dev(ops, vdpa, 0), e->dev);
 
 	/* Binding, and what is refused. */
 	KUNIT_EXPECT_EQ(test, ops->set_group_asid(vdpa, VP_SVQ_GROUP_CVQ, 1), 0);

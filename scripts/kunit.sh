@@ -80,7 +80,7 @@ link_dir() {
 	local src="$1" dst="$2" f
 	mkdir -p "$dst"
 	find "$dst" -maxdepth 1 -type l -delete
-	for f in "$src"/*.c "$src"/*.h "$src"/Makefile "$src"/Kconfig; do
+	for f in "$src"/*.c "$src"/*.h "$src"/*.mk "$src"/Makefile "$src"/Kconfig; do
 		[ -e "$f" ] || continue
 		ln -sfn "$(readlink -f "$f")" "$dst/$(basename "$f")"
 	done

@@ -195,7 +195,7 @@ static void fzc_setup(struct kunit *test, struct fzc *s)
 
 	for (r = 0; r < FZC_NREG; r++) {
 		/* Exact sizes: KASAN's redzone starts where the mapping ends. */
-		s->mem[r] = kunit_kzalloc(test, fzc_regions[r].size, GFP_KERNEL);
+		s->mem[r] = vpt_client_mem(test, fzc_regions[r].size);
 		s->snap[r] = kunit_kzalloc(test, fzc_regions[r].size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s->mem[r]);
 		KUNIT_ASSERT_NOT_NULL(test, s->snap[r]);

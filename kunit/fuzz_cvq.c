@@ -35,6 +35,7 @@
 #include <linux/virtio_ring.h>
 
 #include "vp_svq_fuzz.h"
+#include "compat.h"
 #include "vp_svq_test.h"
 
 #define FZC_QSZ		16
@@ -777,7 +778,7 @@ static void vfz_cvq(struct kunit *test)
 	vfz_end(&s->f);
 }
 
-static const void *vfz_cvq_gen_params(const void *prev, char *desc)
+static VP_SVQ_KUNIT_GEN_PARAMS(vfz_cvq_gen_params)
 {
 	return vfz_gen_params(prev, desc, VFZ_CVQ_CASES);
 }

@@ -13,6 +13,9 @@
  * DMA device (vdpa_device.dma_dev, get_vq_dma_dev). The driver maps through
  * the DMA API of a device in both cases, so it passes no map operations and
  * its get_vq_map reports the device vp_svq_get_vq_dma_dev() names.
+ *
+ * VP_SVQ_HAVE_KUNIT_GEN_PARAMS_TEST (KUnit suites): a parameterised case's
+ * generator gets the test as its first argument.
  */
 #ifndef _VP_SVQ_COMPAT_H
 #define _VP_SVQ_COMPAT_H
@@ -72,5 +75,14 @@ static inline void vp_svq_vdpa_set_dma_dev(struct vdpa_device *vdpa,
 			  ngroups, nas, name, use_va)
 
 #endif /* VP_SVQ_HAVE_VIRTIO_MAP */
+
+/* Declares a KUnit parameter generator @name(prev, desc). */
+#ifdef VP_SVQ_HAVE_KUNIT_GEN_PARAMS_TEST
+#define VP_SVQ_KUNIT_GEN_PARAMS(name)					\
+	const void *(name)(struct kunit *test, const void *prev, char *desc)
+#else
+#define VP_SVQ_KUNIT_GEN_PARAMS(name)					\
+	const void *(name)(const void *prev, char *desc)
+#endif
 
 #endif /* _VP_SVQ_COMPAT_H */

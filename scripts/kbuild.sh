@@ -50,6 +50,7 @@ in_root() {
 	local root="$1"
 
 	shift
+	# shellcheck disable=SC2016 # expanded by the inner sh, not here
 	unshare --mount --fork -- sh -c \
 		'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
 }

@@ -8,6 +8,7 @@
 #   make e2e        the QEMU end-to-end harness alone
 #   make e2e-qemu   QEMU 7.2 and 10.0 in the test guest as vhost-vdpa client of a nested guest
 #   make kunit      KUnit suites in UML against the device model
+#   make kbuild     vp_svq.ko with W=1 C=1 against Debian's 6.12 and 7.3 headers
 #   make fuzz       the KUnit fuzz suites alone: FUZZ_CASES=N FUZZ_SEED=S
 #   make coverage   line coverage of drivers/vdpa/vp_svq from a KUnit run
 #   make bench      figures: UML device model, iperf3 in a guest (not part of make check)
@@ -19,7 +20,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 DRV_DIR := $(CURDIR)/drivers/vdpa/vp_svq
 
-.PHONY: all module client clean deps e2e e2e-qemu demo check kunit fuzz coverage bench
+.PHONY: all module client clean deps e2e e2e-qemu demo check kunit kbuild fuzz coverage bench
 
 all: module client
 
@@ -50,6 +51,9 @@ check:
 
 kunit:
 	scripts/kunit.sh
+
+kbuild:
+	scripts/kbuild.sh
 
 fuzz:
 	scripts/fuzz.sh

@@ -192,8 +192,8 @@ static void vpb_cvq_setup(struct kunit *test, struct vpb_cvq *b, u16 num)
 	KUNIT_ASSERT_EQ(test, ops->set_group_asid(b->vdpa, VP_SVQ_GROUP_CVQ,
 						  1), 0);
 
-	ring = kunit_kzalloc(test, ring_len, GFP_KERNEL);
-	b->buf = kunit_kzalloc(test, VPB_BUF_LEN, GFP_KERNEL);
+	ring = vpt_client_mem(test, ring_len);
+	b->buf = vpt_client_mem(test, VPB_BUF_LEN);
 	KUNIT_ASSERT_NOT_NULL(test, ring);
 	KUNIT_ASSERT_NOT_NULL(test, b->buf);
 	vring_init(&b->vr, num, ring, SMP_CACHE_BYTES);

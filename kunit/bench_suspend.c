@@ -786,7 +786,7 @@ static void vpb_sr_point(struct kunit *test, const struct vpb_sr_path *path,
 	KUNIT_ASSERT_NOT_NULL(test, b->rx_seq);
 	/* Ring memory first: the devices are reset before it is freed. */
 	for (i = 0; i < b->nq; i++) {
-		b->r[i].mem = kunit_kzalloc(test, VPB_SR_MEM, GFP_KERNEL);
+		b->r[i].mem = vpt_client_mem(test, VPB_SR_MEM);
 		KUNIT_ASSERT_NOT_NULL(test, b->r[i].mem);
 		b->r[i].base = virt_to_phys(b->r[i].mem);
 		b->r[i].per = 1;

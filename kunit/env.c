@@ -359,6 +359,48 @@ int vpt_attach_driver(struct vpt_env *e, const char *drv)
 	return ret == 1 ? 0 : (ret ?: -ENODEV);
 }
 
+/* --- client memory --------------------------------------------------------- */
+
+struct vpt_client_mem {
+	void *va;
+	size_t size;
+};
+
+static void vpt_client_mem_free(void *data)
+{
+	struct vpt_client_mem *m = data;
+
+	free_pages_exact(m->va, m->size);
+}
+
+/**
+ * vpt_client_mem() - zeroed memory a test hands the driver as a client's
+ * @test: the test; the memory is freed when it ends
+ * @size: bytes
+ *
+ * The driver takes a reference on every page of a client's mapping, as
+ * vhost-vdpa's clients' pages have, so the memory comes from the page
+ * allocator, split into pages that each carry a reference count. A large
+ * kmalloc() buffer does not: its pages may have no reference count at all.
+ *
+ * Return: the memory, page-aligned, or NULL.
+ */
+void *vpt_client_mem(struct kunit *test, size_t size)
+{
+	struct vpt_client_mem *m;
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return NULL;
+	m->size = size;
+	m->va = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
+	if (!m->va)
+		return NULL;
+	if (kunit_add_action_or_reset(test, vpt_client_mem_free, m))
+		return NULL;
+	return m->va;
+}
+
 /* --- the test virtio driver ----------------------------------------------- */
 
 static DEFINE_MUTEX(vpt_client_lock);

@@ -54,7 +54,7 @@ const void *vfz_gen_params(const void *prev, char *desc, unsigned int share)
 
 static void vfz_watchdog(struct timer_list *t)
 {
-	struct vfz *f = from_timer(f, t, watchdog);
+	struct vfz *f = container_of(t, struct vfz, watchdog);
 
 	pr_err("fuzz %s: case seed %llu still runs after %u ms (replay: vp_svq_kunit.fuzz_seed=%llu vp_svq_kunit.fuzz_cases=1)\n",
 	       f->target, f->case_seed, VFZ_WATCHDOG_MS, f->case_seed);
@@ -64,7 +64,7 @@ static void vfz_stop_watchdog(void *data)
 {
 	struct vfz *f = data;
 
-	del_timer_sync(&f->watchdog);
+	timer_delete_sync(&f->watchdog);
 }
 
 /**
@@ -106,7 +106,7 @@ void vfz_begin(struct vfz *f, struct kunit *test, const char *target,
 bool vfz_next(struct vfz *f)
 {
 	if (f->done) {
-		del_timer_sync(&f->watchdog);
+		timer_delete_sync(&f->watchdog);
 		f->sum->done++;
 		if (f->bad)
 			f->sum->violations++;
@@ -155,7 +155,7 @@ void vfz_end(struct vfz *f)
 	struct vfz_sum *sum = f->sum;
 	s64 us = ktime_us_delta(ktime_get(), f->start);
 
-	del_timer_sync(&f->watchdog);
+	timer_delete_sync(&f->watchdog);
 	sum->us += max_t(s64, us, 0);
 	if (!f->last)
 		return;

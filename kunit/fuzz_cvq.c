@@ -42,6 +42,7 @@
 #include <linux/vringh.h>
 
 #include "vp_svq_fuzz.h"
+#include "compat.h"
 #include "vp_svq_test.h"
 
 #define FZC_QSZ		16
@@ -213,7 +214,7 @@ static void fzc_setup(struct kunit *test, struct fzc *s)
 
 	for (r = 0; r < FZC_NREG; r++) {
 		/* Exact sizes: KASAN's redzone starts where the mapping ends. */
-		s->mem[r] = kunit_kzalloc(test, fzc_regions[r].size, GFP_KERNEL);
+		s->mem[r] = vpt_client_mem(test, fzc_regions[r].size);
 		s->snap[r] = kunit_kzalloc(test, fzc_regions[r].size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s->mem[r]);
 		KUNIT_ASSERT_NOT_NULL(test, s->snap[r]);
@@ -866,7 +867,7 @@ static void vfz_cvq(struct kunit *test)
 	vfz_end(&s->f);
 }
 
-static const void *vfz_cvq_gen_params(const void *prev, char *desc)
+static VP_SVQ_KUNIT_GEN_PARAMS(vfz_cvq_gen_params)
 {
 	return vfz_gen_params(prev, desc, VFZ_CVQ_CASES);
 }

@@ -39,6 +39,7 @@
 #include <linux/virtio_ring.h>
 
 #include "vp_svq_fuzz.h"
+#include "compat.h"
 #include "vp_svq_test.h"
 
 #define FZS_QSZ		16
@@ -740,7 +741,7 @@ static void vfz_shadow(struct kunit *test)
 	vfz_end(&s->f);
 }
 
-static const void *vfz_shadow_gen_params(const void *prev, char *desc)
+static VP_SVQ_KUNIT_GEN_PARAMS(vfz_shadow_gen_params)
 {
 	return vfz_gen_params(prev, desc, VFZ_SHADOW_CASES);
 }

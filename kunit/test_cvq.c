@@ -17,6 +17,7 @@
 #include <net/netlink.h>
 #include <uapi/linux/vdpa.h>
 
+#include "compat.h"
 #include "vp_svq_test.h"
 
 /* Where the test maps its CVQ memory in address space 1. */
@@ -321,7 +322,7 @@ static struct vpt_sh *vpt_sh_new(struct kunit *test,
 	KUNIT_ASSERT_NULL(test, s->vdpa->dev.driver);
 	s->ops = s->vdpa->config;
 	s->dev = vdpa_to_vp_svq(s->vdpa);
-	s->mem = kunit_kzalloc(test, VPT_MEM, GFP_KERNEL);
+	s->mem = vpt_client_mem(test, VPT_MEM);
 	KUNIT_ASSERT_NOT_NULL(test, s->mem);
 	/* Reset (the shadow stops) before the memory goes back. */
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vpt_sh_reset_action,
@@ -389,7 +390,7 @@ static void vpt_cvq_groups(struct kunit *test)
 	ops = vdpa->config;
 	dev = vdpa_to_vp_svq(vdpa);
 	offered = ops->get_device_features(vdpa);
-	page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	page = vpt_client_mem(test, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 
 	/* Before negotiation (QEMU's isolation probe): the offered features. */
@@ -410,8 +411,8 @@ static void vpt_cvq_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 2), VP_SVQ_GROUP_CVQ);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 0), VP_SVQ_GROUP_DATA);
 	KUNIT_EXPECT_EQ(test, ops->get_vq_group(vdpa, 1), VP_SVQ_GROUP_DATA);
-	KUNIT_EXPECT_PTR_EQ(test, ops->get_vq_dma_dev(vdpa, 2), &vdpa->dev);
-	KUNIT_EXPECT_PTR_EQ(test, ops->get_vq_dma_dev(vdpa, 0), e->dev);
+	KUNIT_EXPECT_PTR_EQ(test, vp_svq_ops_vq_dma_dev(ops, vdpa, 2), &vdpa->dev);
+	KUNIT_EXPECT_PTR_EQ(test, vp_svq_ops_vq_dma_dev(ops, vdpa, 0), e->dev);
 
 	/* Binding, and what is refused. */
 	KUNIT_EXPECT_EQ(test, ops->set_group_asid(vdpa, VP_SVQ_GROUP_CVQ, 1), 0);
@@ -496,8 +497,8 @@ static void vpt_cvq_translate(struct kunit *test)
 	KUNIT_EXPECT_GE(test, atomic_read(&s->calls), 1);
 
 	/* Two pages, mapped back to back in reverse physical order. */
-	lo = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	hi = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	lo = vpt_client_mem(test, PAGE_SIZE);
+	hi = vpt_client_mem(test, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, lo);
 	KUNIT_ASSERT_NOT_NULL(test, hi);
 	KUNIT_ASSERT_EQ(test, s->ops->dma_map(s->vdpa, 1, split - PAGE_SIZE,
@@ -524,7 +525,7 @@ static void vpt_cvq_translate(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, s->e->m->net.mac, vpt_mac_b, ETH_ALEN);
 
 	/* An ack buffer the client mapped read-only is not written. */
-	ro = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	ro = vpt_client_mem(test, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, ro);
 	ro[0] = VPT_NO_ACK;
 	KUNIT_ASSERT_EQ(test, s->ops->dma_map(s->vdpa, 1, split + PAGE_SIZE,
@@ -570,7 +571,7 @@ static void vpt_cvq_no_identity(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, vdpa);
 	ops = vdpa->config;
 	dev = vdpa_to_vp_svq(vdpa);
-	mem = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	mem = vpt_client_mem(test, 2 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, mem);
 	pa = virt_to_phys(mem);
 	desc = (void *)(mem + VPT_DESC);
@@ -1624,7 +1625,7 @@ static void vpt_cvq_vstats_data(struct kunit *test)
 	vdpa = vpt_vdpa(e);
 	KUNIT_ASSERT_NOT_NULL(test, vdpa);
 	ops = vdpa->config;
-	mem = kunit_kzalloc(test, vring_size(64, SMP_CACHE_BYTES), GFP_KERNEL);
+	mem = vpt_client_mem(test, vring_size(64, SMP_CACHE_BYTES));
 	KUNIT_ASSERT_NOT_NULL(test, mem);
 	vring_init(&vr, 64, mem, SMP_CACHE_BYTES);
 	ops->set_status(vdpa, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);

@@ -70,7 +70,7 @@ static void vpt_setup_vq(struct kunit *test, struct vdpa_device *vdpa,
 	struct vring vr;
 	void *mem;
 
-	mem = kunit_kzalloc(test, size, GFP_KERNEL);
+	mem = vpt_client_mem(test, size);
 	KUNIT_ASSERT_NOT_NULL(test, mem);
 	vring_init(&vr, num, mem, SMP_CACHE_BYTES);
 	ops->set_vq_num(vdpa, idx, num);

@@ -413,7 +413,7 @@ static struct vps *vps_new(struct kunit *test, const struct vps_opts *o)
 	s->test = test;
 	s->o = o;
 	/* Ring memory first: the devices are reset before it is freed. */
-	mem = kunit_kzalloc(test, VPS_MAX_VQS * VPS_RING_MEM, GFP_KERNEL);
+	mem = vpt_client_mem(test, VPS_MAX_VQS * VPS_RING_MEM);
 	KUNIT_ASSERT_NOT_NULL(test, mem);
 	s->cvq_mem = mem + (VPS_MAX_VQS - 1) * VPS_RING_MEM;
 	e = vps_device(test, o, s->cvq_mem);
@@ -1957,7 +1957,7 @@ static void vps_plain_migrate(struct kunit *test)
 	char *page;
 	u16 cvq_pos;
 
-	page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	page = vpt_client_mem(test, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	vps_map_data(s);
 	vps_start(s, NULL, false);

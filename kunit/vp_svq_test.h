@@ -100,6 +100,7 @@ int vpt_del(struct vpt_env *e);
 struct vdpa_device *vpt_vdpa(struct vpt_env *e);
 void vpt_detach_client(struct vpt_env *e);
 int vpt_attach_driver(struct vpt_env *e, const char *drv);
+void *vpt_client_mem(struct kunit *test, size_t size);
 
 /* The test virtio driver (bound through virtio_vdpa): up to 8 pairs. */
 #define VPT_MAX_VQP	8

@@ -13,6 +13,7 @@ cd "$VP_ROOT"
 # One line per harness: "name|command". A harness is any command whose last
 # "N passed, M failed" line tells its result; add new ones here.
 HARNESSES=(
+	"kbuild|make --no-print-directory kbuild"
 	"kunit|make --no-print-directory kunit"
 	"e2e|make --no-print-directory e2e"
 	"e2e-qemu|make --no-print-directory e2e-qemu"

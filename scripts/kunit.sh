@@ -19,15 +19,32 @@
 #   KUNIT_KERNEL_ARGS   kernel command line arguments, space separated
 #                       (scripts/fuzz.sh: vp_svq_kunit.fuzz_cases=N ...)
 #   KUNIT_RUN_TIMEOUT   seconds kunit.py gives the tests (default 600)
+#   KUNIT_KERNEL      6.12 (default): Debian's linux-source-6.12; 7.3: the
+#                     linux-source-7.3 of trixie-backports, fetched through
+#                     a private package list into .build/kunit/ (the host's
+#                     apt state is left alone), built with the host's gcc
+#                     in .build/kunit/um-7.3
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-KSRC_TAR=/usr/src/linux-source-6.12.tar.xz
+KUNIT_KERNEL="${KUNIT_KERNEL:-6.12}"
 KUNIT_DIR="$VP_BUILD/kunit"
-KTREE="$KUNIT_DIR/linux-source-6.12"
-BUILD_DIR="${KUNIT_BUILD_DIR:-$KUNIT_DIR/um}"
+case "$KUNIT_KERNEL" in
+6.12)
+	KSRC_TAR=/usr/src/linux-source-6.12.tar.xz
+	BUILD_DIR="${KUNIT_BUILD_DIR:-$KUNIT_DIR/um}"
+	;;
+7.3)
+	KSRC_TAR="$KUNIT_DIR/linux-source-7.3.tar.xz"
+	BUILD_DIR="${KUNIT_BUILD_DIR:-$KUNIT_DIR/um-7.3}"
+	;;
+*)
+	die "KUNIT_KERNEL=$KUNIT_KERNEL: 6.12 or 7.3"
+	;;
+esac
+KTREE="$KUNIT_DIR/linux-source-$KUNIT_KERNEL"
 TMO="${KUNIT_TIMEOUT:-2400}"
 LOG="$BUILD_DIR.log"
 
@@ -39,7 +56,7 @@ result() {
 
 # --- packages ----------------------------------------------------------------
 need=()
-[ -e "$KSRC_TAR" ] || need+=(linux-source-6.12)
+[ -e "$KSRC_TAR" ] || [ "$KUNIT_KERNEL" != 6.12 ] || need+=(linux-source-6.12)
 for p in flex bison bc libelf-dev libssl-dev python3 gcc make xz-utils; do
 	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
 		need+=("$p")
@@ -61,6 +78,31 @@ if ! flock -n 9; then
 	flock 9
 fi
 
+# fetch_source_73: linux-source-7.3 from trixie-backports, unpacked from its
+# package into KSRC_TAR.
+fetch_source_73() {
+	local apt="$KUNIT_DIR/apt-trixie-backports" opts
+
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/deb"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main" \
+		>"$apt/sources.list"
+	opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=-"
+	      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache::Archives=$apt/archives"
+	      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+	      -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
+	log "fetching linux-source-7.3 from trixie-backports"
+	apt-get "${opts[@]}" -qq update
+	rm -rf "$apt/deb" && mkdir -p "$apt/deb"
+	(cd "$apt/deb" && apt-get "${opts[@]}" -qq download linux-source-7.3)
+	dpkg-deb --fsys-tarfile "$apt"/deb/linux-source-7.3_*.deb |
+		tar -xO --wildcards './usr/src/linux-source-7.3.tar.xz' >"$KSRC_TAR.tmp"
+	mv "$KSRC_TAR.tmp" "$KSRC_TAR"
+	rm -rf "$apt/deb"
+}
+if [ ! -e "$KSRC_TAR" ] && [ "$KUNIT_KERNEL" = 7.3 ] && [ ! -e "$KTREE/.vp-extracted" ]; then
+	fetch_source_73
+fi
+
 # --- the kernel tree, extracted once ------------------------------------------
 if [ ! -e "$KTREE/.vp-extracted" ]; then
 	log "extracting $KSRC_TAR into $KUNIT_DIR (once)"
@@ -80,7 +122,7 @@ link_dir() {
 	local src="$1" dst="$2" f
 	mkdir -p "$dst"
 	find "$dst" -maxdepth 1 -type l -delete
-	for f in "$src"/*.c "$src"/*.h "$src"/Makefile "$src"/Kconfig; do
+	for f in "$src"/*.c "$src"/*.h "$src"/*.mk "$src"/Makefile "$src"/Kconfig; do
 		[ -e "$f" ] || continue
 		ln -sfn "$(readlink -f "$f")" "$dst/$(basename "$f")"
 	done
@@ -144,11 +186,13 @@ grep -ahoE 'fuzz [a-z]+: [0-9]+ cases, seed .*' "$BUILD_DIR/test.log" >&2 2>/dev
 
 # Sanitizer and lock checker reports do not always fail a test: count them.
 # UML's PCI-over-virtio warns once at boot without a device ID; not ours.
+# Its driver is arch/um/drivers/virt-pci.c, or virtio_pcidev.c in newer trees.
+UML_PCI_RE='virt-pci\.c|virtio_pcidev\.c'
 klog="$BUILD_DIR/test.log"
 splats=0
 if [ -e "$klog" ]; then
 	splats="$(grep -aE '(BUG|WARNING|INFO): ' "$klog" |
-		grep -acvE 'virt-pci\.c|INFO: lockdep is turned off' || true)"
+		grep -acvE "$UML_PCI_RE|INFO: lockdep is turned off" || true)"
 	# kmemleak (the last test scans): every leak counts. UML's kmemleak
 	# prints empty backtraces, so a leak cannot be told apart by who
 	# allocated it; a run without the tests reports none.
@@ -156,7 +200,7 @@ if [ -e "$klog" ]; then
 	if [ "$splats" -gt 0 ] || [ "$leaks" -gt 0 ]; then
 		log "$splats kernel splats and $leaks kmemleak reports in $klog:"
 		grep -aE -A12 '(BUG|WARNING|INFO): |unreferenced object' "$klog" |
-			grep -avE 'virt-pci\.c' | head -n 80 >&2 || true
+			grep -avE "$UML_PCI_RE" | head -n 80 >&2 || true
 		failed=$((failed + splats + leaks))
 	fi
 	# Only configurations with kmemleak (not the benchmarks') scan.

@@ -10,6 +10,7 @@
 #include <linux/virtio_net.h>
 #include <uapi/linux/vdpa.h>
 
+#include "compat.h"
 #include "vp_svq.h"
 
 static struct virtio_device_id vp_svq_id_table[] = {
@@ -181,14 +182,14 @@ vp_svq_dev_alloc(struct vp_svq_parent *parent, const char *name,
 	int ret;
 	u16 i;
 
-	dev = vdpa_alloc_device(struct vp_svq_dev, vdpa, parent->dev,
-				&vp_svq_vdpa_ops, VP_SVQ_NGROUPS, VP_SVQ_NAS,
-				name, false);
+	dev = vp_svq_vdpa_alloc_device(struct vp_svq_dev, vdpa, parent->dev,
+				       &vp_svq_vdpa_ops, VP_SVQ_NGROUPS,
+				       VP_SVQ_NAS, name, false);
 	if (IS_ERR(dev))
 		return dev;
 
 	dev->parent = parent;
-	dev->vdpa.dma_dev = parent->dev;
+	vp_svq_vdpa_set_dma_dev(&dev->vdpa, parent->dev);
 	dev->vdpa.mdev = &parent->mgtdev;
 	dev->offered_features = params->features;
 	dev->max_vqp = params->max_vqp;

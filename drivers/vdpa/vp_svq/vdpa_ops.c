@@ -17,6 +17,7 @@
 #include <uapi/linux/vdpa.h>
 #include <uapi/linux/vhost_types.h>
 
+#include "compat.h"
 #include "vp_svq.h"
 
 /**
@@ -868,7 +869,7 @@ const struct vdpa_config_ops vp_svq_vdpa_ops = {
 	.suspend		= vp_svq_suspend,
 	.resume			= vp_svq_resume,
 	.get_vendor_vq_stats	= vp_svq_get_vendor_vq_stats,
-	.get_vq_dma_dev		= vp_svq_get_vq_dma_dev,
+	VP_SVQ_VQ_MAP_OP,
 	.set_group_asid		= vp_svq_set_group_asid,
 	.get_iova_range		= vp_svq_get_iova_range,
 	.dma_map		= vp_svq_dma_map,

@@ -10,10 +10,11 @@
  * NEXT), chains looping or leaving the table, and avail indices moved
  * forwards, backwards and far ahead.
  *
- * Each part of the client's memory is an allocation of its own, of the
- * exact size, mapped on its own with unmapped IOVA between (and at 0):
- * a read or write past a mapping lands in KASAN's redzone, and the
- * translation must refuse it before that.
+ * Each part of the client's memory has pages of its own (the driver takes
+ * page references on what a client maps), mapped on its own, for its exact
+ * size, with unmapped IOVA between (and at 0): the translation must refuse
+ * a read or write past a mapping. The rest of its last page holds a
+ * pattern that a write past the mapping would change.
  *
  * Invariants, checked on every case (vp_svq_fuzz.h has the seeds):
  *  - a kick serves at most a ring's worth of requests
@@ -47,6 +48,8 @@
 
 #define FZC_QSZ		16
 #define FZC_IOVA	0x40000000ULL
+/* What the rest of a region's last page holds, past its mapping. */
+#define FZC_PAST	0xa5
 /* Region r is mapped at FZC_IOVA + r * FZC_STRIDE: holes between. */
 #define FZC_STRIDE	0x10000ULL
 
@@ -213,11 +216,12 @@ static void fzc_setup(struct kunit *test, struct fzc *s)
 	KUNIT_ASSERT_TRUE(test, s->offered & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
 
 	for (r = 0; r < FZC_NREG; r++) {
-		/* Exact sizes: KASAN's redzone starts where the mapping ends. */
-		s->mem[r] = vpt_client_mem(test, fzc_regions[r].size);
+		s->mem[r] = vpt_client_mem(test, PAGE_ALIGN(fzc_regions[r].size));
 		s->snap[r] = kunit_kzalloc(test, fzc_regions[r].size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s->mem[r]);
 		KUNIT_ASSERT_NOT_NULL(test, s->snap[r]);
+		memset(s->mem[r] + fzc_regions[r].size, FZC_PAST,
+		       PAGE_ALIGN(fzc_regions[r].size) - fzc_regions[r].size);
 	}
 	/* Reset (the shadow stops) before the memory goes back. */
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fzc_reset_action,
@@ -617,6 +621,12 @@ static void fzc_compare(struct fzc *s, unsigned long **mask, u16 from, u16 to)
 	u32 off;
 
 	for (r = 0; r < FZC_NREG; r++) {
+		off = fzc_regions[r].size;
+		if (memchr_inv(s->mem[r] + off, FZC_PAST,
+			       PAGE_ALIGN(off) - off)) {
+			vfz_violation(&s->f, "region %u written past its mapping", r);
+			return;
+		}
 		if (!memcmp(s->mem[r], s->snap[r], fzc_regions[r].size))
 			continue;
 		for (off = 0; off < fzc_regions[r].size; off++) {
